@@ -1,0 +1,253 @@
+"""Compiled drivers shared by every update map.
+
+A map is a compiled *step* ``step(x, p, out)`` and optionally a compiled *Jacobian*
+``jac(x, p, J)``, both with the fixed signatures below. The drivers in this module
+take those kernels as first-class function arguments, so they are compiled once
+(and cached on disk) for every map, built-in or user-defined.
+
+Simplex maps have the logit vector ``z`` (length K, defined up to an additive
+constant) as native state. The drivers see them through the additive log-ratio
+chart ``u_i = z_i - z_{K-1}``, ``i < K-1``, a chart of the open simplex onto
+R^(K-1) in which the map is an ordinary map of R^n. Euclidean maps use the chart
+``u = x``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange, types
+
+__all__ = [
+    "STEP_SIGNATURE",
+    "JACOBIAN_SIGNATURE",
+    "StepType",
+    "JacobianType",
+    "no_jacobian",
+    "chart_step",
+    "chart_jacobian",
+    "orbit_chart",
+    "advance_chart",
+    "batch_orbit_chart",
+    "batch_advance_chart",
+    "softmax_chart",
+    "entropy_chart",
+]
+
+_vec = types.float64[::1]
+_mat = types.float64[:, ::1]
+_mat3 = types.float64[:, :, ::1]
+
+#: ``step(x, p, out) -> None``: write the image of state ``x`` under parameters ``p``.
+STEP_SIGNATURE = types.void(_vec, _vec, _vec)
+#: ``jac(x, p, J) -> None``: write the Jacobian of the step at ``x`` into ``J``.
+JACOBIAN_SIGNATURE = types.void(_vec, _vec, _mat)
+StepType = types.FunctionType(STEP_SIGNATURE)
+JacobianType = types.FunctionType(JACOBIAN_SIGNATURE)
+
+
+@njit(JACOBIAN_SIGNATURE, cache=True)
+def no_jacobian(x, p, J):  # pragma: no cover - placeholder, never called
+    J[:, :] = np.nan
+
+
+@njit(types.void(StepType, types.boolean, _vec, _vec, _vec, _vec, _vec), cache=True)
+def chart_step(step, simplex, u, p, zin, zout, out):
+    """Apply the map in chart coordinates: ``out = F(u)``.
+
+    ``zin`` and ``zout`` are work buffers of the native dimension.
+    """
+    n = u.size
+    if simplex:
+        for i in range(n):
+            zin[i] = u[i]
+        zin[n] = 0.0
+        step(zin, p, zout)
+        for i in range(n):
+            out[i] = zout[i] - zout[n]
+    else:
+        step(u, p, out)
+
+
+@njit(
+    types.void(StepType, JacobianType, types.boolean, types.boolean, _vec, _vec, _mat),
+    cache=True,
+)
+def chart_jacobian(step, jac, has_jac, simplex, u, p, J):
+    """Write the Jacobian of the map in chart coordinates at ``u`` into ``J``.
+
+    With ``has_jac`` false a central finite difference of the step is used, with
+    a relative increment of about ``eps**(1/3)``.
+    """
+    n = u.size
+    m = n + 1 if simplex else n
+    if has_jac:
+        zin = np.empty(m)
+        if simplex:
+            for i in range(n):
+                zin[i] = u[i]
+            zin[n] = 0.0
+            Jz = np.empty((m, m))
+            jac(zin, p, Jz)
+            for i in range(n):
+                for j in range(n):
+                    J[i, j] = Jz[i, j] - Jz[n, j]
+        else:
+            jac(u, p, J)
+        return
+    zin = np.empty(m)
+    zout = np.empty(m)
+    fp = np.empty(n)
+    fm = np.empty(n)
+    up = u.copy()
+    for j in range(n):
+        h = 6.0554544523933395e-06 * max(1.0, abs(u[j]))
+        up[j] = u[j] + h
+        chart_step(step, simplex, up, p, zin, zout, fp)
+        up[j] = u[j] - h
+        chart_step(step, simplex, up, p, zin, zout, fm)
+        up[j] = u[j]
+        for i in range(n):
+            J[i, j] = (fp[i] - fm[i]) / (2.0 * h)
+
+
+@njit(types.Tuple((_mat, types.int64))(StepType, types.boolean, _vec, _vec, types.int64,
+                                        types.int64), cache=True)
+def orbit_chart(step, simplex, u0, p, n_steps, stride):
+    """Iterate ``n_steps`` times from ``u0``, storing every ``stride``-th state.
+
+    Returns ``(states, n_done)``: ``states`` has ``n_steps // stride + 1`` rows
+    (the first is ``u0``); ``n_done`` is the number of steps taken before a
+    non-finite state appeared (``n_steps`` when none did). Rows after a
+    non-finite state are filled with NaN.
+    """
+    n = u0.size
+    m = n + 1 if simplex else n
+    rows = n_steps // stride + 1
+    out = np.full((rows, n), np.nan)
+    zin = np.empty(m)
+    zout = np.empty(m)
+    u = u0.copy()
+    v = np.empty(n)
+    out[0, :] = u
+    done = n_steps
+    for t in range(1, n_steps + 1):
+        chart_step(step, simplex, u, p, zin, zout, v)
+        ok = True
+        for i in range(n):
+            if not math.isfinite(v[i]):
+                ok = False
+        if not ok:
+            done = t - 1
+            break
+        u, v = v, u
+        if t % stride == 0:
+            out[t // stride, :] = u
+    return out, done
+
+
+@njit(types.Tuple((_vec, types.int64))(StepType, types.boolean, _vec, _vec, types.int64),
+      cache=True)
+def advance_chart(step, simplex, u0, p, n_steps):
+    """Iterate ``n_steps`` times and return ``(final_state, n_done)``.
+
+    Stops early at the last finite state if the orbit overflows.
+    """
+    n = u0.size
+    m = n + 1 if simplex else n
+    zin = np.empty(m)
+    zout = np.empty(m)
+    u = u0.copy()
+    v = np.empty(n)
+    for t in range(n_steps):
+        chart_step(step, simplex, u, p, zin, zout, v)
+        for i in range(n):
+            if not math.isfinite(v[i]):
+                return u, t
+        u, v = v, u
+    return u, n_steps
+
+
+@njit(_mat3(StepType, types.boolean, _mat, _mat, types.int64, types.int64),
+      cache=True, parallel=True)
+def batch_orbit_chart(step, simplex, U0, Pm, n_steps, stride):
+    """Orbits of many (start, parameter vector) pairs in parallel.
+
+    ``U0`` has one start per row, ``Pm`` one parameter vector per row (equal row
+    counts). Returns an array of shape ``(rows, n_steps // stride + 1, dim)``;
+    an orbit that overflows is NaN from that point on.
+    """
+    nb = U0.shape[0]
+    n = U0.shape[1]
+    rows = n_steps // stride + 1
+    out = np.empty((nb, rows, n))
+    for b in prange(nb):
+        res, _ = orbit_chart(step, simplex, U0[b].copy(), Pm[b].copy(), n_steps, stride)
+        out[b, :, :] = res
+    return out
+
+
+@njit(types.Tuple((_mat, types.int64[::1]))(StepType, types.boolean, _mat, _mat,
+                                             types.int64), cache=True, parallel=True)
+def batch_advance_chart(step, simplex, U0, Pm, n_steps):
+    """Final states of many orbits in parallel, with the steps each completed."""
+    nb = U0.shape[0]
+    out = np.empty_like(U0)
+    done = np.empty(nb, dtype=np.int64)
+    for b in prange(nb):
+        res, d = advance_chart(step, simplex, U0[b].copy(), Pm[b].copy(), n_steps)
+        out[b, :] = res
+        done[b] = d
+    return out, done
+
+
+@njit(_vec(_vec), cache=True)
+def softmax_chart(u):
+    """Policy ``softmax([u, 0])`` for chart coordinates ``u``; exact at any scale."""
+    n = u.size
+    m = 0.0
+    for i in range(n):
+        if u[i] > m:
+            m = u[i]
+    pi = np.empty(n + 1)
+    s = 0.0
+    for i in range(n):
+        pi[i] = math.exp(u[i] - m)
+        s += pi[i]
+    pi[n] = math.exp(-m)
+    s += pi[n]
+    for i in range(n + 1):
+        pi[i] /= s
+    return pi
+
+
+@njit(types.float64(_vec), cache=True)
+def entropy_chart(u):
+    """Shannon entropy (nats) of ``softmax([u, 0])``, finite and >= 0 at any scale.
+
+    Uses ``log pi_i = z_i - max z - log1p(r)`` with ``r`` the sum of the
+    non-maximal exponentials, so no ``0 * log 0`` and no cancellation occur.
+    """
+    n = u.size
+    m = 0.0
+    k = n
+    for i in range(n):
+        if u[i] > m:
+            m = u[i]
+            k = i
+    # r is the mass of every entry but the largest, relative to the largest
+    r = 0.0
+    for i in range(n + 1):
+        if i != k:
+            zi = u[i] if i < n else 0.0
+            r += math.exp(zi - m)
+    log_norm = math.log1p(r)
+    h = 0.0
+    for i in range(n + 1):
+        zi = u[i] if i < n else 0.0
+        logp = zi - m - log_norm
+        p = math.exp(logp)
+        if p > 0.0:
+            h -= p * logp
+    return max(h, 0.0)
