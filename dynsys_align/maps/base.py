@@ -36,7 +36,15 @@ logger = logging.getLogger(__name__)
 
 def _compile(func, signature, what):
     if isinstance(func, CPUDispatcher):
-        func.compile(signature)
+        if tuple(signature.args) in func.signatures:
+            return func
+        try:
+            func.compile(signature)
+        except RuntimeError as exc:  # compiled eagerly with another signature
+            raise TypeError(
+                f"{what} kernel {func.py_func.__name__!r} was compiled for "
+                f"{func.signatures}, not for {signature}"
+            ) from exc
         return func
     if not callable(func):
         raise TypeError(f"{what} must be a function, got {func!r}")
