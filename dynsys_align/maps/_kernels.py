@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange, types
+from numba import carray, njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = [
     "STEP_SIGNATURE",
@@ -33,6 +35,7 @@ __all__ = [
     "batch_advance_chart",
     "softmax_chart",
     "entropy_chart",
+    "stack_vector",
 ]
 
 _vec = types.float64[::1]
@@ -45,6 +48,32 @@ STEP_SIGNATURE = types.void(_vec, _vec, _vec)
 JACOBIAN_SIGNATURE = types.void(_vec, _vec, _mat)
 StepType = types.FunctionType(STEP_SIGNATURE)
 JacobianType = types.FunctionType(JACOBIAN_SIGNATURE)
+
+
+@intrinsic
+def _stack_alloc_float64(typingctx, n):
+    if not isinstance(n, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        size = args[0]
+        if size.type.width < cgutils.intp_t.width:
+            size = builder.sext(size, cgutils.intp_t)
+        return builder.alloca(context.get_value_type(types.float64), size=size)
+
+    return types.CPointer(types.float64)(n), codegen
+
+
+@njit(inline="always")
+def stack_vector(n):
+    """An uninitialised float64 work vector of length ``n`` on the stack.
+
+    For use inside compiled kernels, which run millions of times: a heap
+    allocation (``np.empty``) per call can cost more than the arithmetic of a
+    small map. The memory lives until the calling kernel returns, so call it once
+    at the top of a kernel, never inside a loop, and keep ``n`` small.
+    """
+    return carray(_stack_alloc_float64(n), n)
 
 
 @njit(JACOBIAN_SIGNATURE, cache=True)
@@ -132,18 +161,23 @@ def orbit_chart(step, simplex, u0, p, n_steps, stride):
     v = np.empty(n)
     out[0, :] = u
     done = n_steps
+    row = 1
+    countdown = stride
     for t in range(1, n_steps + 1):
         chart_step(step, simplex, u, p, zin, zout, v)
-        ok = True
+        total = 0.0
         for i in range(n):
-            if not math.isfinite(v[i]):
-                ok = False
-        if not ok:
+            total += v[i]
+        if not math.isfinite(total):  # any inf or nan makes the sum non-finite
             done = t - 1
             break
         u, v = v, u
-        if t % stride == 0:
-            out[t // stride, :] = u
+        countdown -= 1
+        if countdown == 0:
+            countdown = stride
+            for i in range(n):
+                out[row, i] = u[i]
+            row += 1
     return out, done
 
 
@@ -162,9 +196,11 @@ def advance_chart(step, simplex, u0, p, n_steps):
     v = np.empty(n)
     for t in range(n_steps):
         chart_step(step, simplex, u, p, zin, zout, v)
+        total = 0.0
         for i in range(n):
-            if not math.isfinite(v[i]):
-                return u, t
+            total += v[i]
+        if not math.isfinite(total):
+            return u, t
         u, v = v, u
     return u, n_steps
 

@@ -27,6 +27,7 @@ from .._validation import (
     check_positive,
     check_unit_interval,
 )
+from ._kernels import stack_vector
 from .base import UpdateMap, compiled_jacobian, compiled_step
 
 __all__ = ["MRSIPO", "alignment_params", "unpack_alignment_params"]
@@ -69,13 +70,14 @@ def ipo_step(z, p, out):
     for i in range(1, K):
         if z[i] > zmax:
             zmax = z[i]
-    pi = np.empty(K)
+    pi = stack_vector(K)
     s = 0.0
     for i in range(K):
         pi[i] = math.exp(z[i] - zmax)
         s += pi[i]
+    scale = lam / s
     for i in range(K):
-        pi[i] = lam * pi[i] / s + (1.0 - lam) * p[q + i]
+        pi[i] = scale * pi[i] + (1.0 - lam) * p[q + i]
     for i in range(K):
         acc = 0.0
         for j in range(K):
@@ -95,7 +97,7 @@ def ipo_jacobian(z, p, J):
     for i in range(1, K):
         if z[i] > zmax:
             zmax = z[i]
-    pi = np.empty(K)
+    pi = stack_vector(K)
     s = 0.0
     for i in range(K):
         pi[i] = math.exp(z[i] - zmax)
@@ -103,7 +105,7 @@ def ipo_jacobian(z, p, J):
     for i in range(K):
         pi[i] /= s
     # w_i = (P pi)_i
-    w = np.empty(K)
+    w = stack_vector(K)
     for i in range(K):
         acc = 0.0
         for j in range(K):
