@@ -25,6 +25,7 @@ from dynsys_align.analysis.regimes import (
 )
 from dynsys_align.exceptions import InvalidParameter, InvalidPolicy
 from dynsys_align.maps import MRSIPO, UpdateMap, compiled_jacobian, compiled_step
+from dynsys_align.maps.classic import Henon, Logistic
 
 # --- reference maps, written with the public extension API --------------------
 
@@ -191,11 +192,23 @@ def test_translation_escapes_at_the_escape_radius():
     assert_allclose(reg.attractor["last_finite"], [1000.0])
 
 
+@pytest.mark.parametrize(("r", "period"), [(2.8, 1), (3.2, 2), (3.5, 4), (3.83, 3)])
+def test_builtin_logistic_from_its_default_start_finds_the_known_period(r, period):
+    reg = classify(Logistic(r))
+    assert reg.period == period
+
+
 # --- Henon and circle rotations ------------------------------------------------
 
 
 def test_henon_is_chaotic_with_published_exponent():
     reg = classify(henon(), [0.0, 0.0], n_keep=20_000)
+    assert reg.kind == "chaotic"
+    assert_allclose(reg.lyapunov, 0.419, atol=0.02)
+
+
+def test_builtin_henon_with_analytic_jacobian_is_chaotic():
+    reg = classify(Henon(1.4, 0.3), n_keep=20_000)
     assert reg.kind == "chaotic"
     assert_allclose(reg.lyapunov, 0.419, atol=0.02)
 
