@@ -44,6 +44,13 @@ def henon_step_no_jacobian(x, p, out):
     out[1] = p[1] * x[0]
 
 
+@compiled_step
+def saddle_step(x, p, out):
+    # fixed point 0 with real multipliers 2 and c: their product is 1 at c = 1/2
+    out[0] = 2.0 * x[0] + x[0] * x[0]
+    out[1] = p[0] * x[1]
+
+
 def quadratic(r):
     return UpdateMap.from_kernels(quadratic_step, dim=1, params=[r],
                                   param_names=["r"], name="Quadratic")
@@ -136,6 +143,19 @@ def test_cascade_stops_at_p_end_and_reports_partial_success():
     assert "ended before a flip" in c.message
 
 
+def test_logistic_transcritical_at_r_equal_1_is_a_branch_point_not_a_fold():
+    # the fixed point 0 has multiplier r; the branch x = 1 - 1/r crosses it at r = 1
+    br = continue_orbit(Logistic(0.5), "r", [0.0], 0.5, 1.5)
+    assert kinds(br) == ["branch_point"]
+    assert_allclose(br.special_points[0].param, 1.0, atol=1e-8)
+    assert_allclose(br.points[:, 0], 0.0, atol=1e-12)
+
+
+def test_continue_orbit_warns_when_the_start_has_a_smaller_period():
+    with pytest.warns(RuntimeWarning, match="minimal period 1, not 2"):
+        continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 2.6, period=2)
+
+
 # --- closed-form folds ---------------------------------------------------------------
 
 
@@ -218,6 +238,16 @@ def test_mrsipo_uniform_point_is_a_trivial_branch_with_changing_multipliers():
     assert_allclose(br.points, 1.0 / 3.0, atol=1e-12)
     w = a * br.params * lam / np.sqrt(3.0)
     assert_allclose(np.abs(br.multipliers[:, 0]), np.hypot(alpha, w), atol=1e-10)
+
+
+def test_neutral_saddle_is_not_reported_as_neimark_sacker():
+    # multipliers 2 and c are real; 2 c = 1 zeroes the bialternate test at c = 1/2
+    m = UpdateMap.from_kernels(saddle_step, dim=2, params=[0.3], param_names=["c"],
+                               name="Saddle")
+    br = continue_orbit(m, "c", [0.0, 0.0], 0.3, 0.8)
+    assert br.special_points == []
+    crossed = np.sign(br.multipliers[:, 0].real * br.multipliers[:, 1].real - 1.0)
+    assert crossed[0] == -1.0 and crossed[-1] == 1.0
 
 
 def test_stop_at_ends_the_branch_on_the_special_point():

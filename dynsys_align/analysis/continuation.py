@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from .periodic import (
     _check_int,
     _check_tol,
     _iterate,
+    _minimal_period,
     _newton_periodic,
     _power,
     _sorted_eigvals,
@@ -595,6 +597,13 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     ConvergenceError
         If no period-``k`` orbit is found near ``x0`` at ``p0``.
 
+    Warns
+    -----
+    RuntimeWarning
+        If the orbit found at ``p0`` has a minimal period that is a proper
+        divisor of ``period`` (it is then continued as a solution of
+        ``F^k(u) = u``, whose flips show up as branch points).
+
     Notes
     -----
     Algorithm: with ``y = (u, p)`` and ``H(y) = F^k(u; p) - u``, the unit tangent
@@ -652,6 +661,14 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     if not ok:
         raise ConvergenceError(
             f"no period-{k} orbit found near x0 at {param} = {p0!r}: {msg}"
+        )
+    scale = max(1.0, float(np.max(np.abs(u))))
+    d = _minimal_period(prob.kernels, u, prob.pvec(p0), k, max(1e3 * tol, 1e-9) * scale)
+    if d < k:
+        warnings.warn(
+            f"continue_orbit: the orbit found near x0 has minimal period {d}, not "
+            f"{k}; its branch is continued as a solution of F^{k}(u) = u",
+            RuntimeWarning, stacklevel=2,
         )
     y0 = np.concatenate([u, [p0]])
     H, A, b, M, _ = prob.evaluate(y0)
