@@ -121,13 +121,17 @@ def test_logistic_fixed_point_branch_has_exponent_log_abs_two_minus_r():
 def test_logistic_period_two_cycle_matches_closed_form():
     r = 3.2
     reg = classify(logistic(r), [0.1])
-    assert reg.kind == "periodic"
-    assert reg.period == 2
+    assert (reg.kind, reg.period) == ("periodic", 2)
     # the 2-cycle solves r^2 x^2 - r (r + 1) x + (r + 1) = 0
     disc = math.sqrt((r + 1.0) * (r - 3.0))
     cycle = np.sort([(r + 1.0 - disc) / (2 * r), (r + 1.0 + disc) / (2 * r)])
     assert_allclose(np.sort(reg.attractor["cycle"][:, 0]), cycle, atol=1e-10)
-    # exponent: half the log of the cycle multiplier 4 + 2r - r^2
+
+
+def test_logistic_period_two_exponent_is_half_log_cycle_multiplier():
+    # the 2-cycle's multiplier is f'(x-) f'(x+) = 4 + 2 r - r^2
+    r = 3.2
+    reg = classify(logistic(r), [0.1])
     assert_allclose(reg.lyapunov, 0.5 * math.log(abs(4 + 2 * r - r * r)), atol=1e-9)
 
 
@@ -277,15 +281,28 @@ def test_contraction_condition_gives_a_fixed_point(K):
     assert math.log(alpha) - 5e-3 <= reg.lyapunov <= math.log(0.9) + 5e-3
 
 
-def test_alpha_one_on_strictly_transitive_preferences_collapses():
+def _hedge_on_transitive_preferences():
     P = bradley_terry([0.3, 2.0, 1.0, 0.0])  # strictly SST, top response 1
-    reg = classify(MRSIPO(P, 1.0, 2.0, 1.0), [0.25, 0.25, 0.25, 0.25])
+    return classify(MRSIPO(P, 1.0, 2.0, 1.0), [0.25, 0.25, 0.25, 0.25])
+
+
+def test_alpha_one_on_strictly_transitive_preferences_collapses_to_the_top():
+    reg = _hedge_on_transitive_preferences()
     assert reg.kind == "collapse"
     assert reg.attractor["vertex"] == 1
-    assert math.isfinite(reg.entropy) and 0.0 <= reg.entropy < 1e-9
-    assert math.isnan(reg.lyapunov)
-    assert "boundary" in reg.reason
+
+
+def test_collapse_keeps_entropy_and_policy_finite():
+    reg = _hedge_on_transitive_preferences()
+    assert 0.0 <= reg.entropy < Criteria().collapse_entropy
+    assert_allclose(reg.attractor["final"].sum(), 1.0, rtol=1e-12)
     assert np.all(np.isfinite(reg.attractor["final"]))
+
+
+def test_collapse_reports_nan_exponent_with_an_explanation():
+    reg = _hedge_on_transitive_preferences()
+    assert math.isnan(reg.lyapunov)
+    assert "no attractor to take an exponent on" in reg.reason
 
 
 def test_alpha_below_one_near_vertex_fixed_point_is_not_collapse():
@@ -427,6 +444,7 @@ def test_non_map_is_rejected():
         ({"period_tol": -1e-6}, "period_tol must be finite and > 0"),
         ({"fixed_point_tol": float("nan")}, "fixed_point_tol must be finite"),
         ({"max_period": 1}, "max_period must be an integer >= 2"),
+        ({"max_period": "64"}, "max_period must be an integer >= 2"),
         ({"quasi_periodic_lyapunov": 0.1}, "must not exceed chaos_lyapunov"),
     ],
 )
@@ -440,8 +458,13 @@ def test_criteria_of_wrong_type_are_rejected():
         classify(logistic(3.2), [0.1], criteria={"period_tol": 1e-3})
 
 
-def test_unknown_kind_name_and_code_are_rejected():
+def test_unknown_kind_name_is_rejected():
     with pytest.raises(InvalidParameter, match="unknown regime 'spiral'"):
         kind_code("spiral")
+
+
+def test_invalid_kind_code_is_rejected():
     with pytest.raises(InvalidParameter, match=r"regime codes are integers in \[0, 5\]"):
         kind_name(6)
+    with pytest.raises(InvalidParameter, match="regime codes are integers"):
+        kind_name(1.5)

@@ -39,6 +39,7 @@ from .periodic import detect_period_kernel
 
 __all__ = [
     "KINDS",
+    "STATISTICS",
     "Criteria",
     "Regime",
     "RegimeSummary",
@@ -47,6 +48,8 @@ __all__ = [
     "kind_code",
     "kind_name",
     "kind_names",
+    "orbit_statistics",
+    "batch_statistics",
 ]
 
 logger = logging.getLogger(__name__)
@@ -62,9 +65,16 @@ KINDS = (
 )
 FIXED_POINT, PERIODIC, QUASI_PERIODIC, CHAOTIC, COLLAPSE, DIVERGENT = range(6)
 
-# positions in the statistics vector written by the compiled pass
+#: Entries of the statistics vector written by :func:`orbit_statistics`.
+STATISTICS = (
+    "lyapunov",
+    "entropy",
+    "oscillation",
+    "log_min_coordinate",
+    "boundary_drift",
+)
 _LYAP, _ENTROPY, _OSC, _LOG_MIN, _DRIFT = range(5)
-_N_STATS = 5
+_N_STATS = len(STATISTICS)
 
 _vec = types.float64[::1]
 _mat = types.float64[:, ::1]
@@ -125,8 +135,12 @@ def kind_name(code: int) -> str:
     >>> kind_name(1)
     'periodic'
     """
+    if isinstance(code, bool) or not isinstance(code, (int, np.integer)):
+        raise InvalidParameter(
+            f"regime codes are integers in [0, {len(KINDS) - 1}], got {code!r}"
+        )
     c = int(code)
-    if not 0 <= c < len(KINDS) or c != code:
+    if not 0 <= c < len(KINDS):
         raise InvalidParameter(
             f"regime codes are integers in [0, {len(KINDS) - 1}], got {code!r}"
         )
@@ -264,7 +278,8 @@ class Criteria:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name in ("max_period", "tail_factor"):
-                if isinstance(v, bool) or int(v) != v or v < 2:
+                if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                        or v < 2):
                     raise InvalidParameter(
                         f"{f.name} must be an integer >= 2, got {f.name} = {v!r}"
                     )
@@ -300,15 +315,40 @@ def orbit_statistics(step, jac, has_jac, simplex, u0, p, n_transient, n_keep,
                      escape_radius, stats, tail):
     """One pass over an orbit in chart coordinates, collecting regime evidence.
 
-    Iterates ``n_transient + n_keep`` steps from ``u0``. The kept window is the
-    ``n_keep`` states after the transient. Writes into ``stats``: the largest
-    Lyapunov exponent over the window, the entropy of the final (last finite)
-    state, the oscillation strength, the log of the smallest policy coordinate
-    at the final state and the boundary drift (see :class:`Criteria`); fills
-    ``tail`` with the last ``tail.shape[0]`` states of the window. Returns the
-    number of steps completed (less than the total if the orbit diverged).
-    Entries that do not apply (Euclidean maps: entropy, log coordinate, drift)
-    are NaN or 0.
+    Compiled (explicit signature, cached); callable from other compiled code.
+    Iterates ``n_transient + n_keep`` steps from ``u0``; the kept window is the
+    ``n_keep`` states after the transient.
+
+    Parameters
+    ----------
+    step, jac : compiled kernels
+        The map's kernels (``map.kernels``); ``jac`` is ignored when
+        ``has_jac`` is false (central differences are used).
+    has_jac, simplex : bool
+        Whether ``jac`` is real, and whether the map lives on the simplex.
+    u0 : float64[::1]
+        Start in chart coordinates.
+    p : float64[::1]
+        Parameter vector.
+    n_transient, n_keep : int
+        Transient length (>= 0) and window length (>= 2).
+    escape_radius : float
+        Euclidean maps: a coordinate above this in absolute value stops the
+        orbit as divergent (ignored on the simplex).
+    stats : float64[::1], length ``len(STATISTICS)``
+        Output: the entries named in :data:`STATISTICS`. The exponent and the
+        oscillation are NaN when the orbit diverged; entropy is NaN and the
+        log coordinate and drift are 0 for Euclidean maps.
+    tail : float64[:, ::1], shape ``(n_tail, chart_dim)``, ``n_tail <= n_keep``
+        Output: the last ``n_tail`` chart states of the window, oldest first
+        (meaningless if the orbit diverged).
+
+    Returns
+    -------
+    int
+        Steps completed: ``n_transient + n_keep``, or fewer if the orbit
+        produced a non-finite or escaping state (the state reached is the
+        last finite one).
     """
     n = u0.size
     m = n + 1 if simplex else n
@@ -444,12 +484,39 @@ def batch_statistics(step, jac, has_jac, simplex, U0, Pm, n_transient, n_keep,
                      n_tail, max_period, fixed_point_tol, period_tol, escape_radius):
     """:func:`orbit_statistics` and period detection for many rows in parallel.
 
-    Row ``b`` uses start ``U0[b]`` and parameters ``Pm[b]``. Returns
-    ``(stats, still, period, done)``: the statistics matrix (one row per
-    orbit), 1 where the tail stands still within ``fixed_point_tol`` (else 0),
-    the smallest period within ``period_tol`` (0 if none) and the steps
-    completed. Rows are computed independently, so results do not depend on how
-    a batch is split.
+    Compiled with numba ``prange`` (explicit signature, cached). Row ``b``
+    uses start ``U0[b]`` and parameter vector ``Pm[b]``. Rows are computed
+    independently, so the result of a row does not depend on the batch it is
+    in.
+
+    Parameters
+    ----------
+    step, jac, has_jac, simplex
+        As for :func:`orbit_statistics`.
+    U0, Pm : float64[:, ::1]
+        Starts (chart coordinates) and parameter vectors, equal row counts.
+    n_transient, n_keep : int
+        Transient and window lengths.
+    n_tail : int
+        Number of final states kept for period detection (``<= n_keep``).
+    max_period : int
+        Largest period looked for (at most ``n_tail // 2`` is meaningful).
+    fixed_point_tol, period_tol : float
+        Tolerances of the two calls to
+        :func:`~dynsys_align.analysis.periodic.detect_period_kernel`.
+    escape_radius : float
+        As for :func:`orbit_statistics`.
+
+    Returns
+    -------
+    stats : float64[:, ::1]
+        One row of :data:`STATISTICS` per orbit.
+    still : int64[::1]
+        1 where the tail stands still within ``fixed_point_tol``, else 0.
+    period : int64[::1]
+        Smallest period within ``period_tol`` (0 if none or diverged).
+    done : int64[::1]
+        Steps completed per orbit.
     """
     nb = U0.shape[0]
     n = U0.shape[1]
