@@ -20,6 +20,7 @@ import numpy as np
 from .._validation import _scalar as _real
 from .._validation import check_positive
 from ..exceptions import InvalidParameter
+from ._kernels import stack_vector
 from .base import UpdateMap, compiled_jacobian, compiled_step
 
 __all__ = ["Logistic", "Henon", "Replicator"]
@@ -158,7 +159,7 @@ def replicator_step(z, p, out):
     for i in range(1, K):
         if z[i] > zmax:
             zmax = z[i]
-    pi = np.empty(K)
+    pi = stack_vector(K)
     s = 0.0
     for i in range(K):
         pi[i] = math.exp(z[i] - zmax)
@@ -181,14 +182,14 @@ def replicator_jacobian(z, p, J):
     for i in range(1, K):
         if z[i] > zmax:
             zmax = z[i]
-    pi = np.empty(K)
+    pi = stack_vector(K)
     s = 0.0
     for i in range(K):
         pi[i] = math.exp(z[i] - zmax)
         s += pi[i]
     for i in range(K):
         pi[i] /= s
-    w = np.empty(K)
+    w = stack_vector(K)
     for i in range(K):
         acc = 0.0
         for j in range(K):
