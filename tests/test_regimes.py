@@ -171,6 +171,23 @@ def test_logistic_at_r_three_point_nine_is_chaotic():
     assert reg.lyapunov > 0.3
 
 
+def test_cycle_longer_than_max_period_is_periodic_of_unknown_period():
+    # the period-4 cycle at r = 3.5 is invisible to a search up to period 2,
+    # but its exponent is clearly negative, so it is not quasi-periodic
+    reg = classify(logistic(3.5), [0.1], criteria=Criteria(max_period=2))
+    assert (reg.kind, reg.period) == ("periodic", None)
+    assert "a longer cycle or an unfinished transient" in reg.reason
+
+
+def test_fixed_point_still_being_approached_is_a_fixed_point():
+    # multiplier -0.8: after 45 steps the orbit is about 1e-5 from the fixed
+    # point, far from fixed_point_tol but inside period_tol
+    crit = Criteria(fixed_point_tol=1e-12, period_tol=1e-3)
+    reg = classify(logistic(2.8), [0.1], n_transient=0, n_keep=300, criteria=crit)
+    assert reg.kind == "fixed_point"
+    assert "still being approached" in reg.reason
+
+
 def test_superstable_fixed_point_reports_minus_infinity_not_nan():
     # r = 2: fixed point 1/2 where f'(1/2) = 0
     reg = classify(logistic(2.0), [0.1])
