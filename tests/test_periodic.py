@@ -6,7 +6,6 @@ from numpy.testing import assert_allclose
 
 from dynsys_align import InvalidParameter, InvalidPolicy, UpdateMap, compiled_step
 from dynsys_align.analysis.periodic import (
-    classify_multipliers,
     detect_period,
     detect_period_kernel,
     find_periodic_orbits,
@@ -196,19 +195,6 @@ def test_find_periodic_orbits_random_simplex_starts_reach_the_uniform_point():
     assert_allclose(orbits[0].points[0], np.full(3, 1.0 / 3.0), atol=1e-10)
 
 
-@pytest.mark.parametrize("mu, label", [
-    ([0.5, -0.2], "stable node"),
-    ([0.3 + 0.5j, 0.3 - 0.5j], "stable focus"),
-    ([2.0, 0.1], "saddle"),
-    ([3.0, -1.5], "unstable node"),
-    ([1.0 + 1.0j, 1.0 - 1.0j], "unstable focus"),
-    ([np.exp(0.4j), np.exp(-0.4j)], "non-hyperbolic"),
-    ([-1.0, 0.2], "non-hyperbolic"),
-])
-def test_classify_multipliers_follows_the_unit_circle_rules(mu, label):
-    assert classify_multipliers(mu) == label
-
-
 # --- bad input ---------------------------------------------------------------------
 
 
@@ -262,8 +248,3 @@ def test_detect_period_rejects_zero_tol():
 def test_find_periodic_orbits_rejects_starts_of_wrong_shape():
     with pytest.raises(InvalidParameter, match=r"starts must have shape \(m, 2\)"):
         find_periodic_orbits(Henon(), starts=[[0.1, 0.2, 0.3]])
-
-
-def test_classify_multipliers_rejects_non_finite_values():
-    with pytest.raises(InvalidParameter, match="non-empty finite vector"):
-        classify_multipliers([np.nan, 0.5])

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..exceptions import ConvergenceError, InvalidParameter
+from .fixed_points import classify_fixed_point
 from .periodic import (
     _check_int,
     _check_tol,
@@ -34,7 +35,6 @@ from .periodic import (
     _power,
     _sorted_eigvals,
     _writable,
-    classify_multipliers,
 )
 
 __all__ = [
@@ -150,7 +150,9 @@ class Branch:
     multipliers : ndarray of complex, shape (N, chart_dim)
         Multipliers at each point, sorted by decreasing modulus.
     stability : list of str
-        Label of each point (see :func:`~dynsys_align.analysis.periodic.classify_multipliers`).
+        Label of each point, from
+        :func:`~dynsys_align.analysis.fixed_points.classify_fixed_point` applied
+        to its multipliers.
     special_points : list of SpecialPoint
         Located bifurcations, in the order met along the branch.
     success : bool
@@ -433,7 +435,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
         param_name=prob_name(prob), period=prob.period, params=Y[:, n].copy(),
         points=prob.map.from_chart(U), chart_points=U,
         multipliers=np.array([q.mu for q in pts]),
-        stability=[classify_multipliers(q.mu, stability_tol) for q in pts],
+        stability=[classify_fixed_point(q.mu, stability_tol) for q in pts],
         special_points=special, success=success, message=message,
     )
 
@@ -540,7 +542,7 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
                    ds: float = 1e-2, ds_min: float = 1e-9, ds_max: float = 5e-2,
                    max_steps: int = 2000, tol: float = 1e-11, max_newton: int = 10,
                    detect=DETECTABLE, stop_at=(), max_norm: float = 1e6,
-                   stability_tol: float = 1e-9) -> Branch:
+                   stability_tol: float = 1e-8) -> Branch:
     """Follow fixed points or period-``k`` orbits as one parameter varies.
 
     Parameters
@@ -653,7 +655,7 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     k = _check_int(period, "period", 1)
     detect = _check_kinds(detect, "detect")
     stop_at = _check_kinds(stop_at, "stop_at")
-    stability_tol = _check_tol(stability_tol, "stability_tol", allow_zero=True)
+    stability_tol = _check_tol(stability_tol, "stability_tol")
     prob = _Problem(map, index, k, tol, max_newton)
     u0 = map.to_chart(x0)
     u, res, _, M, _, ok, msg = _newton_periodic(prob.kernels, u0, prob.pvec(p0), k,
@@ -819,7 +821,7 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
         branch = _trace(doubled, y, M, t0, p_lo=p_lo, p_hi=p_hi,
                         ds=min(ds, cap), ds_min=min(ds_min, cap), ds_max=cap,
                         max_steps=max_steps, detect=("flip",), stop_at=("flip",),
-                        max_norm=max_norm, stability_tol=1e-9)
+                        max_norm=max_norm, stability_tol=1e-8)
         branches.append(branch)
     r = np.array([s.param for s in flips])
     gaps = np.diff(r)

@@ -24,6 +24,7 @@ from numba import njit, types
 from ..exceptions import InvalidParameter
 from ..maps import _kernels as K_
 from ..maps._kernels import JacobianType, StepType
+from .fixed_points import classify_fixed_point
 
 __all__ = [
     "detect_period_kernel",
@@ -32,7 +33,6 @@ __all__ = [
     "periodic_orbit",
     "find_periodic_orbits",
     "PeriodicOrbit",
-    "classify_multipliers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -142,58 +142,6 @@ def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
 # --- helpers shared with the continuation module -------------------------------
 
 
-def classify_multipliers(multipliers, tol: float = 1e-9) -> str:
-    """Stability label of an orbit (or fixed point) from its multipliers.
-
-    Parameters
-    ----------
-    multipliers : array_like of complex
-        Eigenvalues of the monodromy matrix ``DF^k`` (of ``DF`` for a fixed point).
-    tol : float, optional
-        A multiplier with ``| |mu| - 1 | <= tol`` counts as lying on the unit circle.
-
-    Returns
-    -------
-    str
-        ``"non-hyperbolic"`` when a multiplier lies on the unit circle; otherwise
-        ``"stable node"`` / ``"stable focus"`` when every ``|mu| < 1`` (focus when
-        a multiplier has a non-zero imaginary part, beyond ``tol``),
-        ``"unstable node"`` / ``"unstable focus"`` when every ``|mu| > 1``, and
-        ``"saddle"`` when there are multipliers on both sides.
-
-    Raises
-    ------
-    InvalidParameter
-        If ``tol`` is negative or the multipliers are not finite.
-
-    Examples
-    --------
-    >>> classify_multipliers([0.5, -0.2])
-    'stable node'
-    >>> classify_multipliers([0.3 + 0.5j, 0.3 - 0.5j])
-    'stable focus'
-    >>> classify_multipliers([2.0, 0.1])
-    'saddle'
-    >>> classify_multipliers([-1.0])
-    'non-hyperbolic'
-    """
-    tol = _check_tol(tol, "tol", allow_zero=True)
-    mu = np.atleast_1d(np.asarray(multipliers, dtype=complex))
-    if mu.size == 0 or not np.all(np.isfinite(mu)):
-        raise InvalidParameter(
-            f"multipliers must be a non-empty finite vector, got {multipliers!r}"
-        )
-    mod = np.abs(mu)
-    if np.any(np.abs(mod - 1.0) <= tol):
-        return "non-hyperbolic"
-    focus = bool(np.any(np.abs(mu.imag) > tol))
-    if np.all(mod < 1.0):
-        return "stable focus" if focus else "stable node"
-    if np.all(mod > 1.0):
-        return "unstable focus" if focus else "unstable node"
-    return "saddle"
-
-
 def _check_tol(tol, name: str, allow_zero: bool = False) -> float:
     try:
         v = float(tol)
@@ -215,8 +163,9 @@ def _check_int(value, name: str, minimum: int) -> int:
 
 
 def _sorted_eigvals(M) -> np.ndarray:
-    mu = np.linalg.eigvals(M)
-    order = np.lexsort((-mu.imag, -np.abs(mu)))
+    # the order fixed_points uses: decreasing modulus, then real, then imaginary part
+    mu = np.linalg.eigvals(M).astype(complex)
+    order = np.lexsort((-mu.imag, -mu.real, -np.abs(mu)))
     return mu[order]
 
 
@@ -317,7 +266,8 @@ class PeriodicOrbit:
     monodromy : ndarray, shape (chart_dim, chart_dim)
         The monodromy matrix itself.
     stability : str
-        Label from :func:`classify_multipliers`.
+        Label from :func:`~dynsys_align.analysis.fixed_points.classify_fixed_point`
+        applied to the multipliers (``"unknown"`` when Newton failed).
     residual : float
         ``max |F^k(u) - u|`` at the returned point (chart coordinates).
     success : bool
@@ -342,7 +292,7 @@ class PeriodicOrbit:
 
 
 def _make_orbit(map, u, res, orbit, M, k, n_iter, converged, message, tol,
-                stability_tol=1e-9):
+                stability_tol=1e-8):
     kernels = map.kernels
     p = map.params
     chart = np.array(orbit[:k])
@@ -350,7 +300,7 @@ def _make_orbit(map, u, res, orbit, M, k, n_iter, converged, message, tol,
         mu = _sorted_eigvals(M)
         scale = max(1.0, float(np.max(np.abs(chart))))
         d = _minimal_period(kernels, u, p, k, max(1e3 * tol, 1e-9) * scale)
-        label = classify_multipliers(mu, stability_tol)
+        label = classify_fixed_point(mu, stability_tol)
     else:
         mu = np.full(u.size, np.nan, dtype=complex)
         d = k
