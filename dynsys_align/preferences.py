@@ -168,7 +168,8 @@ class PreferenceMatrix:
     ----------
     matrix : array_like, shape (K, K), or PreferenceMatrix
         ``matrix[i, j]`` is the probability that response ``i`` is preferred to
-        response ``j``.
+        response ``j``. From a PreferenceMatrix its labels are kept unless
+        ``labels`` is given.
     labels : sequence of str, optional
         One distinct name per response (converted with ``str``); ``"0"`` ..
         ``"K-1"`` by default.
@@ -198,7 +199,8 @@ class PreferenceMatrix:
     and tie tolerances are equal; matrices are hashable.
 
     Derived views (graph, Smith set, ...) are computed on first use and cached.
-    The transitivity checks cost O(K^3) time and memory, the rest O(K^2).
+    The transitivity checks cost O(K^3) time (O(K^2) memory), the rest
+    O(K^2) (the Smith set and the cycle test use networkx).
 
     Examples
     --------
@@ -371,10 +373,18 @@ class PreferenceMatrix:
             self._cache["cyclic"] = not nx.is_directed_acyclic_graph(self.graph)
         return self._cache["cyclic"]
 
-    def _triples(self):
-        # A[i, j, k] = P_ij, B[i, j, k] = P_jk, C[i, j, k] = P_ik
+    def _holds_for_all_triples(self, premise, conclusion) -> bool:
+        """Check ``premise(P_ij, P_jk) -> conclusion(P_ij, P_jk, P_ik)``.
+
+        Loops over the middle index ``j`` so memory stays O(K^2).
+        """
         P = self._P
-        return P[:, :, None], P[None, :, :], P[:, None, :]
+        for j in range(self.K):
+            A = P[:, j][:, None]  # P_ij
+            B = P[j, :][None, :]  # P_jk
+            if not np.all(~premise(A, B) | conclusion(A, B, P)):
+                return False
+        return True
 
     def is_weakly_transitive(self) -> bool:
         """Weak stochastic transitivity.
@@ -393,9 +403,10 @@ class PreferenceMatrix:
         (True, False)
         """
         t = self._tie_tol
-        A, B, C = self._triples()
-        premise = (A >= 0.5 - t) & (B >= 0.5 - t)
-        return bool(np.all(~premise | (C >= 0.5 - t)))
+        return self._holds_for_all_triples(
+            lambda A, B: (A >= 0.5 - t) & (B >= 0.5 - t),
+            lambda A, B, C: C >= 0.5 - t,
+        )
 
     def is_strongly_transitive(self, strict: bool = False) -> bool:
         """Strong stochastic transitivity (SST), optionally strict.
@@ -432,14 +443,15 @@ class PreferenceMatrix:
         (True, False)
         """
         t = self._tie_tol
-        A, B, C = self._triples()
         if strict:
-            if not self.is_tournament:
-                return False
-            premise = (A > 0.5 + t) & (B > 0.5 + t)
-            return bool(np.all(~premise | (C > np.maximum(A, B) + t)))
-        premise = (A >= 0.5 - t) & (B >= 0.5 - t)
-        return bool(np.all(~premise | (C >= np.maximum(A, B) - t)))
+            return self.is_tournament and self._holds_for_all_triples(
+                lambda A, B: (A > 0.5 + t) & (B > 0.5 + t),
+                lambda A, B, C: C > np.maximum(A, B) + t,
+            )
+        return self._holds_for_all_triples(
+            lambda A, B: (A >= 0.5 - t) & (B >= 0.5 - t),
+            lambda A, B, C: C >= np.maximum(A, B) - t,
+        )
 
     # -- Bradley-Terry ---------------------------------------------------------
 
