@@ -274,7 +274,7 @@ def dpo_optimum(P, mu, ref, beta, *, tol: float = 1e-12, max_iter: int = 100,
 
     s = np.zeros(A.shape[0])
     iterations, residual, ok = bt.fit_weighted_bt(
-        np.ascontiguousarray(A), np.ascontiguousarray(mu), s, tol, int(max_iter)
+        np.array(A, dtype=float), np.array(mu, dtype=float), s, tol, int(max_iter)
     )
     s[support] -= mu[support] @ s[support]
     s[outside] = 0.0

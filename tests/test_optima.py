@@ -196,6 +196,14 @@ def test_dpo_scores_have_mu_weighted_mean_zero_and_unsampled_responses_score_zer
     assert_allclose(res.support, [0, 1, 2])
 
 
+def test_dpo_optimum_accepts_a_preference_matrix_object():
+    s = np.array([0.4, -0.1, -0.3])
+    P = PreferenceMatrix(expit(s[:, None] - s[None, :]))
+    expected = np.exp(s / 2.0)
+    assert_allclose(dpo_optimum(P, [0.2, 0.3, 0.5], None, 2.0),
+                    expected / expected.sum(), rtol=1e-11)
+
+
 def test_dpo_optimum_of_a_deterministic_cycle_is_finite():
     # 0 beats 1, 1 beats 2, 2 beats 0 with probability 1: every cut is crossed
     # both ways, so a finite optimum exists; by symmetry it is the reference.
