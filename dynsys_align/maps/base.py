@@ -300,9 +300,19 @@ class UpdateMap:
     # --- states and the chart -------------------------------------------------
 
     def default_state(self) -> np.ndarray:
-        """A natural initial state: the uniform policy, or the zero vector."""
+        """The initial state used when none is given.
+
+        For a simplex map, a fixed *generic* interior policy near the uniform one:
+        ``pi_i`` proportional to ``exp(0.1 cos(1.7 (i + 1)))``. It is not the exact
+        uniform policy on purpose: with symmetric preferences (a cyclic tournament)
+        the uniform policy is a fixed point, stable or not, and an orbit started
+        on it never shows the dynamics around it. Pass the uniform policy
+        explicitly to start there. Euclidean maps default to the zero vector
+        unless the subclass says otherwise.
+        """
         if self.is_simplex:
-            return np.full(self._dim, 1.0 / self._dim)
+            z = 0.1 * np.cos(1.7 * np.arange(1, self._dim + 1))
+            return softmax(z)
         return np.zeros(self._dim)
 
     def to_chart(self, x) -> np.ndarray:
