@@ -21,6 +21,7 @@ from dynsys_align import (
 )
 from dynsys_align.analysis.continuation import (
     bifurcation_test_functions,
+    continue_doubled_orbit,
     continue_orbit,
     period_doubling_cascade,
 )
@@ -118,6 +119,18 @@ def test_logistic_period_three_window_opens_in_a_fold_at_one_plus_sqrt8():
     assert_allclose(sp.multipliers.real, [1.0], atol=1e-6)
 
 
+def test_doubled_branch_of_the_logistic_is_the_closed_form_two_cycle():
+    fixed = continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 3.2)
+    br = continue_doubled_orbit(Logistic(2.5), "r", fixed.special_points[0], 3.4)
+    assert br.period == 2
+    r = br.params
+    # points of the 2-cycle solve r^2 x^2 - r (r + 1) x + (r + 1) = 0
+    x = br.points[:, 0]
+    assert_allclose(r * r * x * x - r * (r + 1.0) * x + (r + 1.0), 0.0, atol=1e-10)
+    assert np.all(np.abs(x - (1.0 - 1.0 / r)) > 1e-4)
+    assert_allclose(r[-1], 3.4, atol=1e-12)
+
+
 def test_cascade_locates_the_first_five_period_doublings():
     c = period_doubling_cascade(Logistic(2.8), "r", [0.6], 2.8, 3.57, 5)
     assert c.success
@@ -206,6 +219,17 @@ def test_user_henon_without_jacobian_gets_the_same_fold_and_flip():
     assert_allclose(fold.special_points[0].param, -(1.0 - b) ** 2 / 4.0, atol=1e-8)
     assert_allclose(flip.special_points[0].param, 3.0 * (1.0 - b) ** 2 / 4.0,
                     atol=1e-8)
+
+
+def test_henon_cascade_matches_closed_form_first_two_doublings():
+    # the 2-cycle has trace(DF^2) = 4 ((1 - b)^2 - a) + 2 b and det b^2, so it
+    # flips (1 + trace + det = 0) at a = (1 + b)^2 / 4 + (1 - b)^2
+    b = 0.3
+    c = period_doubling_cascade(Henon(0.0, b), "a", [1 / (1 - b), b / (1 - b)],
+                                0.0, 1.2, 2)
+    assert c.success
+    assert_allclose(c.params, [3.0 * (1 - b) ** 2 / 4.0,
+                               (1 + b) ** 2 / 4.0 + (1 - b) ** 2], atol=1e-8)
 
 
 def test_henon_flip_eigenvector_is_the_minus_one_eigenvector():
@@ -313,6 +337,12 @@ def test_continue_orbit_raises_when_no_orbit_exists_at_the_start():
     # a < -(1 - b)^2 / 4: the Henon map has no fixed point
     with pytest.raises(ConvergenceError, match="no period-1 orbit found near x0"):
         continue_orbit(Henon(-1.0, 0.3), "a", [1.0, 0.3], -1.0, 0.0)
+
+
+def test_continue_doubled_orbit_rejects_a_special_point_that_is_no_flip():
+    br = continue_orbit(quadratic(0.0), "r", [0.0], 0.0, 1.0)
+    with pytest.raises(InvalidParameter, match="flip must be a SpecialPoint of kind"):
+        continue_doubled_orbit(quadratic(0.0), "r", br.special_points[0], 1.0)
 
 
 def test_cascade_rejects_zero_doublings():

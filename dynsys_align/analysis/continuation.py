@@ -39,6 +39,7 @@ from .periodic import (
 
 __all__ = [
     "continue_orbit",
+    "continue_doubled_orbit",
     "period_doubling_cascade",
     "Branch",
     "SpecialPoint",
@@ -375,7 +376,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
             if ds < ds_min:
                 success = False
                 message = (f"step size fell below ds_min = {ds_min:g} at "
-                           f"{prob_name(prob)} = {y[n]:.12g}")
+                           f"{_param_name(prob)} = {y[n]:.12g}")
                 break
             continue
         steps += 1
@@ -395,7 +396,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
             if p_lo <= sp.param <= p_hi:
                 special.append(sp)
                 logger.info("%s of the period-%d branch at %s = %.12g", sp.kind,
-                            prob.period, prob_name(prob), sp.param)
+                            prob.period, _param_name(prob), sp.param)
                 if sp.kind in stop_at or (sp.kind == "branch_point"
                                           and "fold" in stop_at):
                     pts.append(_make_point(np.concatenate([sp.chart_point,
@@ -420,7 +421,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
             pts.append(new)
             success = False
             message = (f"the orbit left the region |u| <= {max_norm:g} at "
-                       f"{prob_name(prob)} = {y_new[n]:.12g}")
+                       f"{_param_name(prob)} = {y_new[n]:.12g}")
             break
         pts.append(new)
         y, t = y_new, t_new
@@ -432,7 +433,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
     Y = np.array([q.y for q in pts])
     U = np.ascontiguousarray(Y[:, :n])
     return Branch(
-        param_name=prob_name(prob), period=prob.period, params=Y[:, n].copy(),
+        param_name=_param_name(prob), period=prob.period, params=Y[:, n].copy(),
         points=prob.map.from_chart(U), chart_points=U,
         multipliers=np.array([q.mu for q in pts]),
         stability=[classify_fixed_point(q.mu, stability_tol) for q in pts],
@@ -440,7 +441,7 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
     )
 
 
-def prob_name(prob) -> str:
+def _param_name(prob) -> str:
     return prob.map.param_names[prob.index]
 
 
@@ -466,7 +467,7 @@ def _locate(prob, y, t, ds, kind, index, t_next):
         y_s, A, b, M, _ = _on_curve(prob, y, t, s_star)
     except (ConvergenceError, ValueError) as exc:
         logger.warning("could not locate a %s of the period-%d branch near %s = "
-                       "%.12g: %s", kind, prob.period, prob_name(prob), y[n], exc)
+                       "%.12g: %s", kind, prob.period, _param_name(prob), y[n], exc)
         return None
     mu = _sorted_eigvals(M)
     eigvec = None
@@ -480,7 +481,7 @@ def _locate(prob, y, t, ds, kind, index, t_next):
         eigvec = _eigvec(M, -1.0)
     elif not _classify_ns(mu):
         logger.debug("neutral saddle (real multipliers mu, 1/mu) at %s = %.12g; "
-                     "not a Neimark-Sacker point", prob_name(prob), y_s[n])
+                     "not a Neimark-Sacker point", _param_name(prob), y_s[n])
         return None
     u = np.ascontiguousarray(y_s[:n])
     sp = SpecialPoint(kind=label, param=float(y_s[n]), point=prob.map.from_chart(u),
@@ -710,6 +711,106 @@ def _switch_at_flip(prob, sp, amplitude):
     return None
 
 
+def _doubled_branch(map, index, flip, p_lo, p_hi, amplitude, ds, ds_min, ds_max,
+                    max_steps, tol, max_newton, detect, stop_at, max_norm,
+                    stability_tol):
+    """Switch at ``flip`` and trace the period-2k branch; None if switching fails."""
+    prob = _Problem(map, index, flip.period, tol, max_newton)
+    switched = _switch_at_flip(prob, flip, amplitude)
+    if switched is None:
+        return None
+    doubled, y, M, away = switched
+    H, A, b, M, _ = doubled.evaluate(y)
+    t0 = _tangent(A, b, None, away)
+    return _trace(doubled, y, M, t0, p_lo=p_lo, p_hi=p_hi, ds=ds, ds_min=ds_min,
+                  ds_max=ds_max, max_steps=max_steps, detect=detect,
+                  stop_at=stop_at, max_norm=max_norm, stability_tol=stability_tol)
+
+
+def continue_doubled_orbit(map, param: str, flip: SpecialPoint, p_end, *,
+                           amplitude: float = 1e-3, ds: float = 1e-2,
+                           ds_min: float = 1e-9, ds_max: float = 5e-2,
+                           max_steps: int = 2000, tol: float = 1e-11,
+                           max_newton: int = 10, detect=DETECTABLE, stop_at=(),
+                           max_norm: float = 1e6, stability_tol: float = 1e-8
+                           ) -> Branch:
+    """Switch at a flip onto the period-doubled orbit and continue it.
+
+    Parameters
+    ----------
+    map : UpdateMap
+        The map whose branch produced ``flip``.
+    param : str
+        The continued parameter (the one ``flip`` was located in).
+    flip : SpecialPoint
+        A special point of kind ``"flip"`` from :func:`continue_orbit` (it
+        carries the period ``k``, the point and the -1 eigenvector).
+    p_end : float
+        The doubled branch is followed within the interval between
+        ``flip.param`` and ``p_end``; choose ``p_end`` on the side where the
+        doubled orbit exists (beyond the flip for a supercritical doubling).
+    amplitude : float, optional
+        Chart distance ``h`` from the flip point at which the doubled orbit is
+        first solved for (reduced if Newton fails).
+    ds, ds_min, ds_max, max_steps, tol, max_newton, detect, stop_at, max_norm, stability_tol
+        As in :func:`continue_orbit`.
+
+    Returns
+    -------
+    Branch
+        The branch of period ``2k``, starting next to the flip.
+
+    Raises
+    ------
+    InvalidParameter
+        If ``flip`` is not a flip point, ``p_end`` equals its parameter or
+        breaks the map's rules, or an option is invalid as in
+        :func:`continue_orbit`.
+    ConvergenceError
+        If Newton's method finds no doubled orbit near the flip.
+
+    Notes
+    -----
+    The first point solves ``F^{2k}(u; p) = u`` together with
+    ``v . (u - u*) = h`` for ``(u, p)``, where ``u*`` is the flip point and
+    ``v`` its -1 eigenvector; the branch is then continued away from ``u*``.
+    Close to the flip the doubled orbit's own multiplier +1 is only
+    ``O(h^2)`` away, so a very small ``amplitude`` makes the first corrections
+    ill-conditioned. A degenerate flip (zero cubic coefficient of the normal
+    form) may give no nearby doubled orbit.
+
+    Examples
+    --------
+    >>> from dynsys_align.maps.classic import Logistic
+    >>> br = continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 3.2)
+    >>> doubled = continue_doubled_orbit(Logistic(2.5), "r", br.special_points[0],
+    ...                                  3.5)
+    >>> doubled.period, [(sp.kind, round(sp.param, 10))
+    ...                  for sp in doubled.special_points]   # 1 + sqrt(6)
+    (2, [('flip', 3.4494897428)])
+    """
+    if not isinstance(flip, SpecialPoint) or flip.kind != "flip":
+        raise InvalidParameter(
+            f"flip must be a SpecialPoint of kind 'flip', got {flip!r:.80}"
+        )
+    (index, p0, p_end, ds, ds_min, ds_max, max_steps, tol, max_newton,
+     max_norm) = _check_setup(map, param, flip.param, p_end, ds, ds_min, ds_max,
+                              max_steps, tol, max_newton, max_norm)
+    amplitude = _check_tol(amplitude, "amplitude")
+    detect = _check_kinds(detect, "detect")
+    stop_at = _check_kinds(stop_at, "stop_at")
+    stability_tol = _check_tol(stability_tol, "stability_tol")
+    branch = _doubled_branch(map, index, flip, min(p0, p_end), max(p0, p_end),
+                             amplitude, ds, ds_min, ds_max, max_steps, tol,
+                             max_newton, detect, stop_at, max_norm, stability_tol)
+    if branch is None:
+        raise ConvergenceError(
+            f"no period-{2 * flip.period} orbit found next to the flip at "
+            f"{param} = {flip.param!r}"
+        )
+    return branch
+
+
 def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5, *,
                             period: int = 1, amplitude: float = 1e-3,
                             ds: float = 1e-2, ds_min: float = 1e-10,
@@ -806,22 +907,17 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
         if len(flips) == n_doublings:
             message = f"located {n_doublings} period doublings"
             break
-        prob = _Problem(map, map.param_index(param), branch.period, tol, max_newton)
-        switched = _switch_at_flip(prob, sp, amplitude)
-        if switched is None:
-            message = (f"could not switch onto the period-{2 * branch.period} orbit "
-                       f"at {param} = {sp.param:.12g}")
-            break
-        doubled, y, M, away = switched
         cap = ds_max
         if len(flips) >= 2:
             cap = min(ds_max, 0.1 * abs(flips[-1].param - flips[-2].param))
-        H, A, b, M, _ = doubled.evaluate(y)
-        t0 = _tangent(A, b, None, away)
-        branch = _trace(doubled, y, M, t0, p_lo=p_lo, p_hi=p_hi,
-                        ds=min(ds, cap), ds_min=min(ds_min, cap), ds_max=cap,
-                        max_steps=max_steps, detect=("flip",), stop_at=("flip",),
-                        max_norm=max_norm, stability_tol=1e-8)
+        branch = _doubled_branch(map, map.param_index(param), sp, p_lo, p_hi,
+                                 amplitude, min(ds, cap), min(ds_min, cap), cap,
+                                 max_steps, tol, max_newton, ("flip",), ("flip",),
+                                 max_norm, 1e-8)
+        if branch is None:
+            message = (f"could not switch onto the period-{2 * sp.period} orbit "
+                       f"at {param} = {sp.param:.12g}")
+            break
         branches.append(branch)
     r = np.array([s.param for s in flips])
     gaps = np.diff(r)
