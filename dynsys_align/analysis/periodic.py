@@ -7,8 +7,10 @@ period-k orbit by Newton's method on ``G(u) = F^k(u) - u`` and reports its
 multipliers, the eigenvalues of the monodromy matrix ``DF^k`` (the product of the
 chart Jacobians along the orbit).
 
-This module may import :mod:`dynsys_align.maps`, the validation helpers and the
-exceptions; nothing in the sweeps, plotting or the command line.
+This module may import :mod:`dynsys_align.maps`,
+:mod:`dynsys_align.analysis.fixed_points` (for the stability labels), the
+validation helpers and the exceptions; nothing in the sweeps, plotting or the
+command line.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, types
 
+from .._validation import check_positive
 from ..exceptions import InvalidParameter
 from ..maps import _kernels as K_
 from ..maps._kernels import JacobianType, StepType
@@ -45,18 +48,42 @@ _mat = types.float64[:, ::1]
 def detect_period_kernel(U, max_period, tol):
     """Smallest period ``k <= max_period`` of a stored orbit tail, or 0 (compiled).
 
-    ``U`` holds successive chart states as rows. The tail has period ``k`` when
-    ``max_i |U[t + k, i] - U[t, i]| <= tol * scale`` for every ``t`` with
-    ``t + k`` inside the tail: the maximum (infinity) norm of the difference,
-    with ``scale = max(1, max_{t,i} |U[t, i]|)`` so that ``tol`` is relative
-    for large states and absolute for small ones. A period ``k`` is only
-    tested when the tail holds at least ``2 k`` rows, so that every phase of
-    the cycle is compared at least once. A tail with any non-finite entry has
-    no period (returns 0). The inputs are not validated: ``max_period < 1``
-    gives 0 and ``tol`` should be positive.
+    Parameters
+    ----------
+    U : ndarray of float64, shape (n_rows, n), C-contiguous
+        Successive chart states, one per row.
+    max_period : int
+        Largest period tested.
+    tol : float
+        Relative tolerance (should be > 0).
 
-    Callable from other compiled code; the signature is
-    ``int64(float64[:, ::1], int64, float64)``.
+    Returns
+    -------
+    int
+        The smallest ``k`` in ``1 .. max_period`` with
+        ``max_i |U[t + k, i] - U[t, i]| <= tol * scale`` for every ``t`` with
+        ``t + k < n_rows``, or 0 when there is none.
+
+    Notes
+    -----
+    The norm is the maximum (infinity) norm of the difference of two states
+    and ``scale = max(1, max_{t,i} |U[t, i]|)``, so ``tol`` is relative for
+    large states and absolute for small ones. A period ``k`` is only tested
+    when the tail holds at least ``2 k`` rows, so that every phase of the cycle
+    is compared at least once. A tail with any non-finite entry has no period
+    (0). Inputs are not validated: ``max_period < 1`` gives 0. The cost is at
+    most ``max_period * n_rows * n`` comparisons, usually far fewer because a
+    wrong ``k`` fails early.
+
+    The signature is fixed, ``int64(float64[:, ::1], int64, float64)``, and the
+    compiled code is cached, so other compiled functions call it directly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> U = np.array([[0.0], [1.0], [2.0]] * 4)
+    >>> int(detect_period_kernel(U, 10, 1e-12))
+    3
     """
     n_rows = U.shape[0]
     n = U.shape[1]
@@ -93,13 +120,50 @@ def detect_period_kernel(U, max_period, tol):
 def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
     """Iterate ``k`` times from ``u0`` and accumulate the monodromy matrix (compiled).
 
-    Writes the chart states ``u_0, ..., u_k`` into the rows of ``orbit`` (shape
-    ``(k + 1, n)``) and ``M = DF(u_{k-1}) ... DF(u_0)``, the chart Jacobian of
-    ``F^k`` at ``u0`` by the chain rule, into ``M`` (shape ``(n, n)``). Each
-    factor comes from :func:`~dynsys_align.maps._kernels.chart_jacobian`, so a
-    map without an analytic Jacobian gets central differences. Returns False
-    (and leaves NaN in the remaining rows and in ``M``) as soon as a state or
-    a Jacobian entry is not finite.
+    Parameters
+    ----------
+    step, jac : compiled kernels
+        The map's step and Jacobian kernels (``map.kernels[:2]``).
+    has_jac, simplex : bool
+        Whether ``jac`` is a real Jacobian, and whether the map is a simplex map
+        (``map.kernels[2:]``).
+    u0 : ndarray of float64, shape (n,)
+        Start in chart coordinates.
+    p : ndarray of float64
+        Parameter vector (writable, contiguous).
+    k : int
+        Number of steps.
+    orbit : ndarray of float64, shape (k + 1, n)
+        Output: the chart states ``u_0, ..., u_k``.
+    M : ndarray of float64, shape (n, n)
+        Output: ``DF(u_{k-1}) ... DF(u_0)``, the chart Jacobian of ``F^k`` at
+        ``u0`` by the chain rule.
+
+    Returns
+    -------
+    bool
+        True when every state and Jacobian entry stayed finite. Otherwise False,
+        with NaN in ``M`` and in the rows of ``orbit`` not reached.
+
+    Notes
+    -----
+    Each factor comes from :func:`~dynsys_align.maps._kernels.chart_jacobian`,
+    so a map without an analytic Jacobian gets central differences (``2 n``
+    extra steps per factor). Cost: ``k`` steps, ``k`` Jacobians and ``k n^3``
+    multiply-adds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dynsys_align.maps.classic import Logistic
+    >>> m = Logistic(3.2)
+    >>> orbit, M = np.empty((3, 1)), np.empty((1, 1))
+    >>> ok = orbit_monodromy_kernel(*m.kernels, np.array([0.3]), np.array([3.2]),
+    ...                             2, orbit, M)
+    >>> bool(ok), orbit[:, 0].round(6).tolist()
+    (True, [0.3, 0.672, 0.705331])
+    >>> round(float(M[0, 0]), 6)     # r (1 - 2 * 0.3) * r (1 - 2 * 0.672)
+    -1.409024
     """
     n = u0.size
     m = n + 1 if simplex else n
@@ -143,14 +207,7 @@ def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
 
 
 def _check_tol(tol, name: str, allow_zero: bool = False) -> float:
-    try:
-        v = float(tol)
-    except (TypeError, ValueError):
-        raise InvalidParameter(f"{name} must be a real number, got {tol!r}") from None
-    if not math.isfinite(v) or v < 0.0 or (v == 0.0 and not allow_zero):
-        rule = ">= 0" if allow_zero else "> 0"
-        raise InvalidParameter(f"{name} must be finite and {rule}, got {name} = {tol!r}")
-    return v
+    return check_positive(tol, name, allow_zero=allow_zero)
 
 
 def _check_int(value, name: str, minimum: int) -> int:
