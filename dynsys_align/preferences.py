@@ -604,6 +604,10 @@ class PreferenceMatrix:
     def __hash__(self):
         return hash((self._P.tobytes(), self._labels, self._tie_tol))
 
+    def __reduce__(self):
+        # rebuild through the constructor so the copy is validated and read-only
+        return _rebuild, (np.array(self._P), self._labels, self._tie_tol)
+
     def __repr__(self) -> str:
         body = np.array2string(self._P, precision=4, separator=", ",
                                prefix="PreferenceMatrix(")
@@ -613,6 +617,10 @@ class PreferenceMatrix:
         if self._tie_tol != TIE_TOL:
             extra += f", tie_tol={self._tie_tol!r}"
         return f"PreferenceMatrix({body}{extra})"
+
+
+def _rebuild(matrix, labels, tie_tol) -> PreferenceMatrix:
+    return PreferenceMatrix(matrix, labels, tie_tol=tie_tol)
 
 
 # ----------------------------------------------------------------------------

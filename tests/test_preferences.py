@@ -1,5 +1,6 @@
 """Tests of dynsys_align.preferences against definitions, closed forms and theorems."""
 
+import pickle
 from itertools import combinations
 
 import networkx as nx
@@ -201,6 +202,13 @@ def test_repr_shows_entries_and_labels():
     text = repr(PreferenceMatrix([[0.5, 0.25], [0.75, 0.5]], labels=["a", "b"]))
     assert text.startswith("PreferenceMatrix([[0.5")
     assert "0.25" in text and "labels=('a', 'b')" in text
+
+
+def test_pickle_round_trip_keeps_values_and_read_only_storage():
+    M = PreferenceMatrix(random(4, 3).matrix, labels=list("wxyz"), tie_tol=1e-6)
+    Q = pickle.loads(pickle.dumps(M))
+    assert Q == M
+    assert not Q.matrix.flags.writeable
 
 
 def test_numpy_conversion_gives_a_writable_copy():

@@ -202,7 +202,7 @@ def read_hanna_scores(path, criteria=HANNA_CRITERIA) -> ScoreTable:
     than with integer grades but still occur.
     """
     path = Path(path)
-    criteria = tuple(criteria)
+    criteria = (criteria,) if isinstance(criteria, str) else tuple(criteria)
     if not criteria:
         raise InvalidParameter("criteria must name at least one column")
     df = read_text_table(path, ("Model",) + criteria)
