@@ -40,7 +40,7 @@ def as_preference_array(P, *, atol: float = PREFERENCE_ATOL) -> np.ndarray:
     ``P + P^T = 1`` and ``P_ii = 1/2`` within ``atol``.
     """
     if hasattr(P, "matrix") and not isinstance(P, np.ndarray):
-        return np.asarray(P.matrix, dtype=float)
+        P = P.matrix  # a PreferenceMatrix (or a map exposing its matrix): check anyway
     try:
         A = np.array(P, dtype=float)
     except (TypeError, ValueError) as exc:
