@@ -72,7 +72,7 @@ def kinds(branch):
     return [sp.kind for sp in branch.special_points]
 
 
-# --- logistic map --------------------------------------------------------------------
+# --- logistic map -------------------------------------------------------------
 
 
 def test_logistic_fixed_point_flip_located_at_r_equal_3():
@@ -169,7 +169,7 @@ def test_continue_orbit_warns_when_the_start_has_a_smaller_period():
         continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 2.6, period=2)
 
 
-# --- closed-form folds ---------------------------------------------------------------
+# --- closed-form folds --------------------------------------------------------
 
 
 def test_quadratic_user_map_fold_at_one_quarter():
@@ -240,7 +240,7 @@ def test_henon_flip_eigenvector_is_the_minus_one_eigenvector():
     assert_allclose(J @ sp.eigenvector, -sp.eigenvector, atol=1e-7)
 
 
-# --- MRS-IPO: Neimark-Sacker -----------------------------------------------------------
+# --- MRS-IPO: Neimark-Sacker --------------------------------------------------
 
 
 @pytest.mark.parametrize("alpha, lam, a", [(0.5, 0.8, 0.2), (0.0, 1.0, 0.3),
@@ -274,13 +274,44 @@ def test_neutral_saddle_is_not_reported_as_neimark_sacker():
     assert crossed[0] == -1.0 and crossed[-1] == 1.0
 
 
+def test_mrsipo_k4_cycle_neimark_sacker_pair_is_alpha_plus_i_sqrt():
+    # the cyclic tournament 0>1>2>3>0 with 0>2 and 1>3: the interior fixed point
+    # moves with beta, and every multiplier has real part alpha (THEORY.md), so
+    # the critical pair on the unit circle is alpha +- i sqrt(1 - alpha^2)
+    P = np.full((4, 4), 0.5)
+    for i, j in [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2), (1, 3)]:
+        P[i, j], P[j, i] = 0.8, 0.2
+    alpha, lam = 0.6, 0.9
+    m = MRSIPO(P, alpha=alpha, beta=0.5, lam=lam)
+    x0 = m.orbit(np.full(4, 0.25), 500)[-1]
+    br = continue_orbit(m, "beta", x0, 0.5, 10.0, stop_at="neimark_sacker")
+    sp = br.special_points[0]
+    assert sp.kind == "neimark_sacker"
+    w = np.sqrt(1.0 - alpha ** 2)
+    assert_allclose(sp.multipliers[:2], [alpha + 1j * w, alpha - 1j * w], atol=1e-8)
+    assert_allclose(sp.multipliers.real, alpha, atol=1e-8)
+    # the located point is a fixed point of the map at the located beta
+    assert_allclose(m.with_params(beta=sp.param).step(sp.point), sp.point, atol=1e-12)
+
+
+def test_simplex_branch_stops_when_the_policy_approaches_the_boundary():
+    # a transitive P: as alpha -> 1 the fixed point collapses onto response 0
+    P = np.array([[0.5, 0.7, 0.8], [0.3, 0.5, 0.6], [0.2, 0.4, 0.5]])
+    m = MRSIPO(P, alpha=0.5, beta=5.0, lam=1.0)
+    x0 = m.orbit(np.full(3, 1 / 3), 500)[-1]
+    br = continue_orbit(m, "alpha", x0, 0.5, 1.0, max_steps=5000)
+    assert not br.success
+    assert "left the region max |u| <= 100" in br.message
+    assert br.points[-1, 0] > 1.0 - 1e-12
+
+
 def test_stop_at_ends_the_branch_on_the_special_point():
     br = continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 3.5, stop_at=("flip",))
     assert_allclose(br.params[-1], 3.0, atol=1e-8)
     assert br.message == "stopped at the first flip"
 
 
-# --- test functions --------------------------------------------------------------------
+# --- test functions -----------------------------------------------------------
 
 
 def test_bifurcation_test_functions_are_the_characteristic_products():
@@ -299,7 +330,7 @@ def test_bifurcation_test_function_ns_vanishes_on_the_unit_circle():
     assert_allclose(v["neimark_sacker"], 0.0, atol=1e-15)
 
 
-# --- bad input -------------------------------------------------------------------------
+# --- bad input ----------------------------------------------------------------
 
 
 def test_continue_orbit_rejects_unknown_parameter():
@@ -353,3 +384,8 @@ def test_cascade_rejects_zero_doublings():
 def test_cascade_rejects_non_positive_amplitude():
     with pytest.raises(InvalidParameter, match="amplitude must be > 0"):
         period_doubling_cascade(Logistic(2.8), "r", [0.6], 2.8, 3.57, amplitude=0.0)
+
+
+def test_continue_orbit_rejects_non_positive_escape_radius():
+    with pytest.raises(InvalidParameter, match="escape_radius must be > 0"):
+        continue_orbit(Logistic(2.5), "r", [0.6], 2.5, 3.0, escape_radius=-1.0)

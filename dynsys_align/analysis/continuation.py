@@ -26,6 +26,7 @@ from scipy.optimize import brentq
 
 from ..exceptions import ConvergenceError, InvalidParameter
 from .fixed_points import classify_fixed_point
+from .lyapunov import SIMPLEX_ESCAPE_RADIUS
 from .periodic import (
     _check_int,
     _check_tol,
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 #: Kinds of special points that can be detected along a branch.
 DETECTABLE = ("fold", "flip", "neimark_sacker")
+#: Default escape radius (largest ``max |u|``) of a continued Euclidean orbit.
+EUCLIDEAN_CONTINUATION_RADIUS = 1e6
 
 
 def bifurcation_test_functions(multipliers) -> dict[str, float]:
@@ -353,7 +356,7 @@ def _make_point(y, M):
 
 
 def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
-           detect, stop_at, max_norm, stability_tol):
+           detect, stop_at, escape_radius, stability_tol):
     n = prob.n
     pts = [_make_point(y0, M0)]
     special: list[SpecialPoint] = []
@@ -417,11 +420,11 @@ def _trace(prob, y0, M0, t0, *, p_lo, p_hi, ds, ds_min, ds_max, max_steps,
                 pts.append(landed)
             message = f"reached the end of the parameter interval, {edge:.12g}"
             break
-        if float(np.max(np.abs(y_new[:n]))) > max_norm:
+        if float(np.max(np.abs(y_new[:n]))) > escape_radius:
             pts.append(new)
             success = False
-            message = (f"the orbit left the region |u| <= {max_norm:g} at "
-                       f"{_param_name(prob)} = {y_new[n]:.12g}")
+            message = (f"the orbit left the region max |u| <= {escape_radius:g} "
+                       f"at {_param_name(prob)} = {y_new[n]:.12g}")
             break
         pts.append(new)
         y, t = y_new, t_new
@@ -459,7 +462,8 @@ def _locate(prob, y, t, ds, kind, index, t_next):
     n = prob.n
 
     def g(s):
-        return bifurcation_test_functions(_sorted_eigvals(_on_curve(prob, y, t, s)[3]))[kind]
+        M = _on_curve(prob, y, t, s)[3]
+        return bifurcation_test_functions(_sorted_eigvals(M))[kind]
 
     try:
         s_star = brentq(g, 0.0, ds, xtol=1e-15, rtol=4 * np.finfo(float).eps,
@@ -473,8 +477,8 @@ def _locate(prob, y, t, ds, kind, index, t_next):
     eigvec = None
     label = kind
     if kind == "fold":
-        t_star = _tangent(A, b, t)
-        turned = np.sign(t[n]) != np.sign(t_next[n]) or abs(t_star[n]) < 1e-6
+        # at a fold the parameter turns back; at a branch point it goes on
+        turned = np.sign(t[n]) != np.sign(t_next[n])
         label = "fold" if turned else "branch_point"
         eigvec = _eigvec(M, 1.0)
     elif kind == "flip":
@@ -505,7 +509,7 @@ def _land(prob, y, t, ds, edge):
 
 
 def _check_setup(map, param, p0, p_end, ds, ds_min, ds_max, max_steps, tol,
-                 max_newton, max_norm):
+                 max_newton, escape_radius):
     index = map.param_index(param)
     p0 = map[param] if p0 is None else map.check_param(param, p0)
     p_end = map.check_param(param, p_end)
@@ -524,9 +528,16 @@ def _check_setup(map, param, p0, p_end, ds, ds_min, ds_max, max_steps, tol,
     max_steps = _check_int(max_steps, "max_steps", 1)
     tol = _check_tol(tol, "tol")
     max_newton = _check_int(max_newton, "max_newton", 1)
-    max_norm = _check_tol(max_norm, "max_norm")
+    escape_radius = _radius(map, escape_radius)
     return index, float(p0), float(p_end), ds, ds_min, ds_max, max_steps, tol, \
-        max_newton, max_norm
+        max_newton, escape_radius
+
+
+def _radius(map, escape_radius) -> float:
+    if escape_radius is None:
+        return (SIMPLEX_ESCAPE_RADIUS if map.is_simplex
+                else EUCLIDEAN_CONTINUATION_RADIUS)
+    return _check_tol(escape_radius, "escape_radius")
 
 
 def _check_kinds(kinds, name):
@@ -542,7 +553,8 @@ def _check_kinds(kinds, name):
 def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
                    ds: float = 1e-2, ds_min: float = 1e-9, ds_max: float = 5e-2,
                    max_steps: int = 2000, tol: float = 1e-11, max_newton: int = 10,
-                   detect=DETECTABLE, stop_at=(), max_norm: float = 1e6,
+                   detect=DETECTABLE, stop_at=(),
+                   escape_radius: float | None = None,
                    stability_tol: float = 1e-8) -> Branch:
     """Follow fixed points or period-``k`` orbits as one parameter varies.
 
@@ -577,10 +589,12 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     stop_at : sequence of str, optional
         Kinds at whose first occurrence the branch ends (the special point is
         then the last branch point).
-    max_norm : float, optional
-        The continuation stops (``success = False``) once ``max |u|`` exceeds it
-        (a Euclidean orbit running off to infinity, or a simplex orbit
-        approaching the boundary, where chart coordinates grow without bound).
+    escape_radius : float, optional
+        The continuation stops (``success = False``) once ``max |u|`` exceeds
+        it: a Euclidean orbit running off to infinity, or a simplex orbit
+        approaching the boundary, where chart coordinates grow without bound.
+        Default: :data:`~dynsys_align.analysis.lyapunov.SIMPLEX_ESCAPE_RADIUS`
+        (100, log-ratios of 100) for simplex maps, ``1e6`` otherwise.
     stability_tol : float, optional
         Tolerance of the stability labels.
 
@@ -651,8 +665,8 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     ('stable node', 'unstable node')
     """
     (index, p0, p_end, ds, ds_min, ds_max, max_steps, tol, max_newton,
-     max_norm) = _check_setup(map, param, p0, p_end, ds, ds_min, ds_max, max_steps,
-                              tol, max_newton, max_norm)
+     escape_radius) = _check_setup(map, param, p0, p_end, ds, ds_min, ds_max,
+                                   max_steps, tol, max_newton, escape_radius)
     k = _check_int(period, "period", 1)
     detect = _check_kinds(detect, "detect")
     stop_at = _check_kinds(stop_at, "stop_at")
@@ -680,7 +694,8 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     t0 = _tangent(A, b, None, orient)
     return _trace(prob, y0, M, t0, p_lo=min(p0, p_end), p_hi=max(p0, p_end), ds=ds,
                   ds_min=ds_min, ds_max=ds_max, max_steps=max_steps, detect=detect,
-                  stop_at=stop_at, max_norm=max_norm, stability_tol=stability_tol)
+                  stop_at=stop_at, escape_radius=escape_radius,
+                  stability_tol=stability_tol)
 
 
 def _switch_at_flip(prob, sp, amplitude):
@@ -712,7 +727,7 @@ def _switch_at_flip(prob, sp, amplitude):
 
 
 def _doubled_branch(map, index, flip, p_lo, p_hi, amplitude, ds, ds_min, ds_max,
-                    max_steps, tol, max_newton, detect, stop_at, max_norm,
+                    max_steps, tol, max_newton, detect, stop_at, escape_radius,
                     stability_tol):
     """Switch at ``flip`` and trace the period-2k branch; None if switching fails."""
     prob = _Problem(map, index, flip.period, tol, max_newton)
@@ -724,7 +739,8 @@ def _doubled_branch(map, index, flip, p_lo, p_hi, amplitude, ds, ds_min, ds_max,
     t0 = _tangent(A, b, None, away)
     return _trace(doubled, y, M, t0, p_lo=p_lo, p_hi=p_hi, ds=ds, ds_min=ds_min,
                   ds_max=ds_max, max_steps=max_steps, detect=detect,
-                  stop_at=stop_at, max_norm=max_norm, stability_tol=stability_tol)
+                  stop_at=stop_at, escape_radius=escape_radius,
+                  stability_tol=stability_tol)
 
 
 def continue_doubled_orbit(map, param: str, flip: SpecialPoint, p_end, *,
@@ -732,8 +748,8 @@ def continue_doubled_orbit(map, param: str, flip: SpecialPoint, p_end, *,
                            ds_min: float = 1e-9, ds_max: float = 5e-2,
                            max_steps: int = 2000, tol: float = 1e-11,
                            max_newton: int = 10, detect=DETECTABLE, stop_at=(),
-                           max_norm: float = 1e6, stability_tol: float = 1e-8
-                           ) -> Branch:
+                           escape_radius: float | None = None,
+                           stability_tol: float = 1e-8) -> Branch:
     """Switch at a flip onto the period-doubled orbit and continue it.
 
     Parameters
@@ -752,7 +768,9 @@ def continue_doubled_orbit(map, param: str, flip: SpecialPoint, p_end, *,
     amplitude : float, optional
         Chart distance ``h`` from the flip point at which the doubled orbit is
         first solved for (reduced if Newton fails).
-    ds, ds_min, ds_max, max_steps, tol, max_newton, detect, stop_at, max_norm, stability_tol
+    ds, ds_min, ds_max, max_steps, tol, max_newton, detect, stop_at
+        As in :func:`continue_orbit`.
+    escape_radius, stability_tol
         As in :func:`continue_orbit`.
 
     Returns
@@ -794,15 +812,16 @@ def continue_doubled_orbit(map, param: str, flip: SpecialPoint, p_end, *,
             f"flip must be a SpecialPoint of kind 'flip', got {flip!r:.80}"
         )
     (index, p0, p_end, ds, ds_min, ds_max, max_steps, tol, max_newton,
-     max_norm) = _check_setup(map, param, flip.param, p_end, ds, ds_min, ds_max,
-                              max_steps, tol, max_newton, max_norm)
+     escape_radius) = _check_setup(map, param, flip.param, p_end, ds, ds_min,
+                                   ds_max, max_steps, tol, max_newton,
+                                   escape_radius)
     amplitude = _check_tol(amplitude, "amplitude")
     detect = _check_kinds(detect, "detect")
     stop_at = _check_kinds(stop_at, "stop_at")
     stability_tol = _check_tol(stability_tol, "stability_tol")
     branch = _doubled_branch(map, index, flip, min(p0, p_end), max(p0, p_end),
                              amplitude, ds, ds_min, ds_max, max_steps, tol,
-                             max_newton, detect, stop_at, max_norm, stability_tol)
+                             max_newton, detect, stop_at, escape_radius, stability_tol)
     if branch is None:
         raise ConvergenceError(
             f"no period-{2 * flip.period} orbit found next to the flip at "
@@ -816,7 +835,7 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
                             ds: float = 1e-2, ds_min: float = 1e-10,
                             ds_max: float = 5e-2, max_steps: int = 2000,
                             tol: float = 1e-11, max_newton: int = 10,
-                            max_norm: float = 1e6) -> Cascade:
+                            escape_radius: float | None = None) -> Cascade:
     """Follow a period-doubling cascade: locate ``r_1, r_2, ...`` and their ratios.
 
     Starting from a period-``k`` orbit near ``x0`` at ``p0``, the branch is
@@ -843,7 +862,7 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
     amplitude : float, optional
         Chart distance ``h`` from the flip point at which the doubled orbit is
         first solved for (halved up to five times if Newton fails).
-    ds, ds_min, ds_max, max_steps, tol, max_newton, max_norm
+    ds, ds_min, ds_max, max_steps, tol, max_newton, escape_radius
         As in :func:`continue_orbit`, for every branch; after two flips
         ``ds_max`` is also capped at a tenth of the last spacing
         ``r_n - r_{n-1}``, because the spacings shrink geometrically.
@@ -888,10 +907,11 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
     """
     n_doublings = _check_int(n_doublings, "n_doublings", 1)
     amplitude = _check_tol(amplitude, "amplitude")
+    escape_radius = _radius(map, escape_radius)
     first = continue_orbit(map, param, x0, p0, p_end, period=period, ds=ds,
                            ds_min=ds_min, ds_max=ds_max, max_steps=max_steps, tol=tol,
                            max_newton=max_newton, detect=("flip",), stop_at=("flip",),
-                           max_norm=max_norm)
+                           escape_radius=escape_radius)
     p_lo, p_hi = min(first.params[0], p_end), max(first.params[0], p_end)
     branches = [first]
     flips: list[SpecialPoint] = []
@@ -913,7 +933,7 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
         branch = _doubled_branch(map, map.param_index(param), sp, p_lo, p_hi,
                                  amplitude, min(ds, cap), min(ds_min, cap), cap,
                                  max_steps, tol, max_newton, ("flip",), ("flip",),
-                                 max_norm, 1e-8)
+                                 escape_radius, 1e-8)
         if branch is None:
             message = (f"could not switch onto the period-{2 * sp.period} orbit "
                        f"at {param} = {sp.param:.12g}")
