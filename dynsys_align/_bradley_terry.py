@@ -13,7 +13,7 @@ residuals
     r_i(s) = sum_j mu_j (P_ij - sigmoid(s_i - s_j)) = 0,   i in supp(mu).
 
 The scores are defined up to an additive constant (the gauge); the kernels here
-fix it by ``s_ref = 0`` for the last supported index ``ref`` and set the
+return them with ``s = 0`` at the last supported index and set the
 (unidentified) scores outside the support to 0. Callers re-gauge as they need.
 
 A finite minimiser exists if and only if the digraph on ``supp(mu)`` with an
@@ -21,7 +21,10 @@ edge ``i -> j`` whenever ``P_ij > 0`` is strongly connected; the kernels assume
 it and the Python callers check it first (:func:`support_cut`).
 
 Everything here is numba-compiled with explicit signatures and ``cache=True``
-so that the step kernel of MRS-DPO can call the fit every round. This module
+so that the step kernel of MRS-DPO can call the fit every round. numba's disk
+cache of a caller is keyed on the caller's own file only: after editing this
+module, delete the cached kernels of :mod:`dynsys_align.maps.dpo` (its
+``__pycache__/dpo.*.nbi``/``.nbc`` files) or they keep the old fit. This module
 may import numpy, numba and networkx only.
 """
 
@@ -141,36 +144,51 @@ def _solve_inplace(A, b):
     return True
 
 
-@njit(_ivec(_vec), cache=True)
-def _support(mu):
+@njit(types.Tuple((_ivec, types.int64))(_vec), cache=True)
+def _free_indices(mu):
+    # The supported indices except the one of largest weight, and that index.
+    # Its equation is the one dropped: it follows from the others through
+    # sum_i mu_i r_i = 0, with factors mu_i / mu_top <= 1 on their errors.
+    top = -1
     n = 0
     for i in range(mu.size):
         if mu[i] > 0.0:
             n += 1
-    idx = np.empty(n, dtype=np.int64)
+            if top < 0 or mu[i] > mu[top]:
+                top = i
+    free = np.empty(max(n - 1, 0), dtype=np.int64)
     n = 0
     for i in range(mu.size):
-        if mu[i] > 0.0:
-            idx[n] = i
+        if mu[i] > 0.0 and i != top:
+            free[n] = i
             n += 1
-    return idx
+    return free, top
 
 
 @njit(types.void(_mat, _vec, _vec, _ivec, _mat), cache=True)
-def _reduced_jacobian(P, mu, s, idx, A):
-    # A[a, b] = -d r_{idx[a]} / d s_{idx[b]} for a, b < n - 1 (last support index
-    # fixed): the Hessian of L with rows divided by mu, positive definite
-    n = idx.size - 1
+def _reduced_jacobian(P, mu, s, free, A):
+    # A[a, b] = -d r_{free[a]} / d s_{free[b]}: the Hessian of L restricted to
+    # the free scores, with rows divided by mu (non-singular, diagonally
+    # dominant because the fixed index carries positive weight)
+    K = s.size
+    n = free.size
     for a in range(n):
-        i = idx[a]
+        i = free[a]
         diag = 0.0
-        for c in range(idx.size):
-            j = idx[c]
-            if j != i:
+        for j in range(K):
+            if j != i and mu[j] > 0.0:
                 diag += mu[j] * _dsigmoid(s[i] - s[j])
         for b in range(n):
-            k = idx[b]
+            k = free[b]
             A[a, b] = diag if k == i else -mu[k] * _dsigmoid(s[i] - s[k])
+
+
+@njit(types.float64(_vec, _ivec), cache=True)
+def _merit(r, free):
+    acc = 0.0
+    for a in range(free.size):
+        acc += r[free[a]] * r[free[a]]
+    return acc
 
 
 @njit(types.Tuple((types.int64, types.float64, types.boolean))(
@@ -179,81 +197,92 @@ def fit_weighted_bt(P, mu, s, tol, max_iter):
     """Solve the mu-weighted BT fit by a safeguarded Newton method, in place.
 
     ``s`` holds the starting scores on entry and the fitted scores on exit, in
-    the gauge ``s[ref] = 0`` (``ref`` the last index with ``mu > 0``) with
+    the gauge ``s[last] = 0`` (``last`` the last index with ``mu > 0``) with
     ``s = 0`` outside the support. Returns ``(iterations, residual, converged)``
     where ``residual = max_i |r_i|`` over the support and ``converged`` means
     ``residual <= tol``.
 
-    Each step solves the Newton system of the residuals ``r`` (the row-scaled
-    Hessian of ``L``, so tiny weights do not make it singular), caps the largest
-    score change at :data:`FIT_MAX_STEP` and backtracks until either the Armijo
-    condition on ``L`` holds or, once ``L`` is flat to rounding, the residual
-    shrinks. Assumes a finite minimiser exists (see :func:`support_cut`).
+    Newton's method runs on the residual equations of every supported response
+    but the most sampled one, whose score is held fixed (its equation is
+    implied by the others). Each step caps the largest score change at
+    :data:`FIT_MAX_STEP` and backtracks until the Armijo condition holds for
+    the loss ``L`` or for the squared residual norm; the second keeps rarely
+    sampled responses, which barely move ``L``, under control. Assumes a finite
+    minimiser exists (see :func:`support_cut`).
     """
     K = s.size
-    idx = _support(mu)
-    ns = idx.size
+    free, top = _free_indices(mu)
     r = np.empty(K)
-    if ns == 0:
+    if top < 0:
         for i in range(K):
             s[i] = 0.0
         return 0, 0.0, True
-    ref = idx[ns - 1]
-    shift = s[ref]
+    shift = s[top]
+    last = 0
     for i in range(K):
-        s[i] = s[i] - shift if mu[i] > 0.0 else 0.0
+        if mu[i] > 0.0:
+            s[i] -= shift
+            last = i
+        else:
+            s[i] = 0.0
     res = bt_residual(P, mu, s, r)
-    if ns == 1:
-        return 0, res, True
-    n = ns - 1
+    n = free.size
     A = np.empty((n, n))
     d = np.empty(n)
     trial = np.empty(K)
     rt = np.empty(K)
     loss = bt_loss(P, mu, s)
+    merit = _merit(r, free)
     it = 0
+    ok = True
     while res > tol and it < max_iter:
         it += 1
-        _reduced_jacobian(P, mu, s, idx, A)
+        _reduced_jacobian(P, mu, s, free, A)
         for a in range(n):
-            d[a] = r[idx[a]]
+            d[a] = r[free[a]]
         if not _solve_inplace(A, d):
-            return it, res, False
+            ok = False
+            break
         big = 0.0
         for a in range(n):
             if abs(d[a]) > big:
                 big = abs(d[a])
-        if big > FIT_MAX_STEP:
-            for a in range(n):
-                d[a] *= FIT_MAX_STEP / big
-        # directional derivative of L along d (gradient of L is mu_i * r_i with
-        # the sign convention g = -mu * r)
+        scale = FIT_MAX_STEP / big if big > FIT_MAX_STEP else 1.0
+        # slope of L along d (its gradient is -mu * r); the squared residual
+        # norm has slope -2 * merit * scale along the Newton direction
         slope = 0.0
         for a in range(n):
-            slope -= mu[idx[a]] * r[idx[a]] * d[a]
+            d[a] *= scale
+            slope -= mu[free[a]] * r[free[a]] * d[a]
         t = 1.0
         accepted = False
         for _ in range(60):
             for i in range(K):
                 trial[i] = s[i]
             for a in range(n):
-                trial[idx[a]] = s[idx[a]] + t * d[a]
+                trial[free[a]] = s[free[a]] + t * d[a]
             new_loss = bt_loss(P, mu, trial)
             new_res = bt_residual(P, mu, trial, rt)
-            flat = 1e-13 * (1.0 + abs(loss))
-            if new_loss <= loss + 1e-4 * t * slope or (
-                    new_loss <= loss + flat and new_res < res):
+            new_merit = _merit(rt, free)
+            if (new_loss <= loss + 1e-4 * t * slope
+                    or new_merit <= (1.0 - 2e-4 * t * scale) * merit):
                 accepted = True
                 break
             t *= 0.5
         if not accepted:
-            return it, res, False
+            ok = False
+            break
         for i in range(K):
             s[i] = trial[i]
             r[i] = rt[i]
         loss = new_loss
+        merit = new_merit
         res = new_res
-    return it, res, res <= tol
+    shift = s[last]
+    for i in range(K):
+        if mu[i] > 0.0:
+            s[i] -= shift
+    return it, res, ok and res <= tol
 
 
 @njit(types.boolean(_mat, _vec, _vec, _mat), cache=True)
@@ -262,29 +291,35 @@ def bt_sensitivity(P, mu, s, M):
 
     Requires a fully supported ``mu`` (every entry > 0) and ``s`` solving the
     fit. By the implicit function theorem applied to the residuals ``r(s, mu)``
-    (rows ``0..K-2``; the last row is implied by ``sum_i mu_i r_i = 0``),
-    ``M[:K-1] = A^{-1} B`` with ``A = -dr/ds`` (columns ``0..K-2``) and
-    ``B_ik = dr_i/dmu_k = P_ik - sigmoid(s_i - s_k)``; the last row is zero.
-    ``mu`` is perturbed in all of R^K, so the result applies to any direction,
-    in particular the tangent directions of the simplex. Returns False if the
-    linear system is singular.
+    (every row but that of the most sampled response ``top``, which is implied
+    by ``sum_i mu_i r_i = 0``), the derivative with ``s_top`` held fixed is
+    ``A^{-1} B`` on the other rows, with ``A = -dr/ds`` and
+    ``B_ik = dr_i/dmu_k = P_ik - sigmoid(s_i - s_k)``; subtracting its last row
+    moves it to the gauge ``s[K-1] = 0``. ``mu`` is perturbed in all of R^K, so
+    the result applies to any direction, in particular the tangent directions
+    of the simplex. Returns False if the linear system is singular.
     """
     K = s.size
-    n = K - 1
-    idx = np.arange(K)
+    free, top = _free_indices(mu)
+    n = free.size
     A0 = np.empty((n, n))
-    _reduced_jacobian(P, mu, s, idx, A0)
+    _reduced_jacobian(P, mu, s, free, A0)
     A = np.empty((n, n))
     col = np.empty(n)
     for k in range(K):
         A[:, :] = A0
         for a in range(n):
-            col[a] = P[a, k] - _sigmoid(s[a] - s[k]) if a != k else 0.0
+            i = free[a]
+            col[a] = P[i, k] - _sigmoid(s[i] - s[k]) if i != k else 0.0
         if not _solve_inplace(A, col):
             return False
+        M[top, k] = 0.0
         for a in range(n):
-            M[a, k] = col[a]
-        M[n, k] = 0.0
+            M[free[a], k] = col[a]
+    for k in range(K):
+        last = M[K - 1, k]
+        for i in range(K):
+            M[i, k] -= last
     return True
 
 

@@ -167,6 +167,29 @@ def test_step_stays_finite_and_exact_at_a_collapsed_policy():
     assert_allclose(m.step_chart(u), expected, rtol=1e-12)
 
 
+def test_bradley_terry_orbit_with_alpha_one_is_exact_while_collapsing():
+    # alpha = 1 and a BT P: z_{t+1} = z_t + s / beta exactly, whatever mu is, so
+    # u_t = t (s_i - s_{K-1}) / beta even after the policy has underflowed to a
+    # vertex (spread of 3000 logits at the end).
+    s = np.array([1.0, 0.4, -0.2, -1.0])
+    P = expit(s[:, None] - s[None, :])
+    beta = 2.0 / 3.0
+    m = MRSDPO(P, alpha=1.0, beta=beta, lam=1.0)
+    U, done = m.orbit_chart(np.zeros(3), 1000)
+    t = np.arange(1001)[:, None]
+    assert done == 1000
+    assert_allclose(U, t * (s[:3] - s[3]) / beta, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("lam", [1.0, 0.5])
+def test_cyclic_orbit_with_alpha_one_stays_finite_at_the_boundary(lam):
+    m = MRSDPO(CYCLIC4, alpha=1.0, beta=0.5, lam=lam)
+    U, done = m.orbit_chart(np.zeros(3), 3000)
+    assert done == 3000
+    assert np.all(np.isfinite(U))
+    assert np.max(np.abs(U[-1])) > 700  # far beyond the underflow of exp
+
+
 def test_with_params_changes_beta_in_the_dpo_convention():
     # Larger KL weight keeps the image closer to the reference (alpha = 0).
     s = np.array([1.0, 0.0, -1.0])

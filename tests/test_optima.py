@@ -175,6 +175,30 @@ def test_dpo_stationarity_residual_reaches_1e_minus_12():
     assert res.residual <= 1e-12
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_dpo_fit_converges_for_near_vertex_mu_and_near_deterministic_preferences(
+        seed):
+    # Weights spanning 300 orders of magnitude and P entries within 1e-12 of 0/1
+    # (a deterministic 5-cycle keeps the digraph strongly connected).
+    rng = np.random.default_rng(seed)
+    K = 5
+    P = np.full((K, K), 0.5)
+    for i in range(K):
+        for j in range(i + 1, K):
+            P[i, j] = rng.choice([1e-12, 1e-3, 0.3, 0.999, 1 - 1e-12])
+            P[j, i] = 1.0 - P[i, j]
+    for i in range(K):
+        j = (i + 1) % K
+        P[i, j], P[j, i] = 1.0, 0.0
+    mu = 10.0 ** -rng.uniform(0, 300, size=K)
+    mu /= mu.sum()
+    res = dpo_optimum(P, mu, None, 1.0, return_result=True)
+    s = res.scores
+    r = (mu[None, :] * (P - expit(s[:, None] - s[None, :]))).sum(axis=1)
+    assert res.success
+    assert np.max(np.abs(r)) <= 1e-12
+
+
 def test_dpo_scores_agree_with_an_independent_minimisation_of_the_logistic_loss():
     rng = np.random.default_rng(5)
     P = random_preferences(5, rng)
