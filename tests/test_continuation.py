@@ -299,7 +299,7 @@ def test_simplex_branch_stops_when_the_policy_approaches_the_boundary():
     P = np.array([[0.5, 0.7, 0.8], [0.3, 0.5, 0.6], [0.2, 0.4, 0.5]])
     m = MRSIPO(P, alpha=0.5, beta=5.0, lam=1.0)
     x0 = m.orbit(np.full(3, 1 / 3), 500)[-1]
-    br = continue_orbit(m, "alpha", x0, 0.5, 1.0, max_steps=5000)
+    br = continue_orbit(m, "alpha", x0, 0.5, 1.0, ds_max=0.5, max_steps=5000)
     assert not br.success
     assert "left the region max |u| <= 100" in br.message
     assert br.points[-1, 0] > 1.0 - 1e-12
