@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 
 from .exceptions import InvalidParameter, InvalidPolicy
 
@@ -366,11 +367,12 @@ def plot_regime_map(regimes, x=None, y=None, *, overlays=(), kind_names=None,
     norm = BoundaryNorm(np.arange(len(present) + 1) - 0.5, len(present))
     ax.pcolormesh(x, y, codes, shading="nearest", cmap=cmap, norm=norm,
                   rasterized=True)
-    handles = [Patch(facecolor=c, edgecolor="none", label=k.replace("_", " "))
+    handles = [Patch(facecolor=c, edgecolor="none", label=_kind_label(k))
                for k, c in zip(present, colors, strict=True)]
 
     for ox, oy, label, style in _overlay_items(overlays):
-        kw = {"color": "white", "lw": 2.0, "ls": "--"}
+        kw = {"color": "black", "lw": 1.8, "ls": "--",
+              "path_effects": [withStroke(linewidth=4.0, foreground="white")]}
         kw.update(style)
         (line,) = ax.plot(np.asarray(ox, float), np.asarray(oy, float), label=label,
                           **kw)
@@ -386,6 +388,10 @@ def plot_regime_map(regimes, x=None, y=None, *, overlays=(), kind_names=None,
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                   borderaxespad=0.0, fontsize="small", title="regime")
     return ax
+
+
+def _kind_label(kind: str) -> str:
+    return "quasi-periodic" if kind == "quasi_periodic" else kind.replace("_", " ")
 
 
 def _cell(c):
@@ -438,7 +444,7 @@ def neimark_sacker_overlay(a, alpha, *, lam: float = 1.0,
         raise InvalidParameter(f"lam must lie in (0, 1], got lam = {lam!r}")
     crit = np.asarray(rps_neimark_sacker(a, alpha), dtype=float) / lam
     label = "Neimark-Sacker (theory)"
-    style = {"color": "white", "ls": "--", "lw": 2.0}
+    style = {"color": "black", "ls": "--"}
     if transpose:
         return {"x": crit, "y": alpha, "label": label, "style": style}
     return {"x": alpha, "y": crit, "label": label, "style": style}
@@ -449,7 +455,7 @@ def neimark_sacker_overlay(a, alpha, *, lam: float = 1.0,
 
 def plot_time_series(orbit, labels=None, *, ax=None, start: int = 0,
                      ylabel: str | None = None, title: str | None = None,
-                     log: bool = False):
+                     log: bool = False, legend: bool = True):
     """Plot each policy coordinate (or state coordinate) against the round.
 
     Parameters
@@ -467,6 +473,8 @@ def plot_time_series(orbit, labels=None, *, ax=None, start: int = 0,
     log : bool, default False
         Logarithmic y axis: shows how fast the losing coordinates vanish in a
         collapse (zeros are not drawn on it).
+    legend : bool, default True
+        Draw the legend.
 
     Returns
     -------
@@ -502,7 +510,8 @@ def plot_time_series(orbit, labels=None, *, ax=None, start: int = 0,
     ax.set_ylabel(ylabel or r"policy $\pi_i$")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small", ncols=min(K, 4))
+    if legend:
+        ax.legend(fontsize="small", ncols=min(K, 4))
     return ax
 
 
@@ -601,7 +610,8 @@ def plot_ternary(orbits, labels=None, *, vertex_labels=None, ax=None,
     if title:
         ax.set_title(title)
     if labels is not None:
-        ax.legend(fontsize="small", loc="upper right")
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  frameon=False)
     return ax
 
 

@@ -119,7 +119,7 @@ def test_regime_kind_keeps_its_colour_across_maps():
                         x=[0, 1], y=[0, 1])
     for ax in (a, b):
         for patch in _legend_patches(ax):
-            kind = patch.get_label().replace(" ", "_")
+            kind = patch.get_label().replace(" ", "_").replace("-", "_")
             assert to_hex(patch.get_facecolor()) == REGIME_COLORS[kind].lower()
 
 
@@ -151,7 +151,7 @@ def test_regime_map_from_xarray_uses_dimension_names_and_stored_kind_names():
     assert ax.get_xlabel() == r"$\beta$"
     assert ax.get_ylabel() == r"$\alpha$"
     assert [p.get_label() for p in _legend_patches(ax)] == [
-        "fixed point", "periodic", "quasi periodic"]
+        "fixed point", "periodic", "quasi-periodic"]
 
 
 def test_regime_map_swaps_axes_by_dimension_name():
