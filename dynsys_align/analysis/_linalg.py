@@ -2,9 +2,9 @@
 
 The Lyapunov drivers re-orthonormalise a handful of tangent vectors at every
 step of an orbit. For the small dimensions met here (a chart of dimension 1 to
-a few dozen) a hand-written Householder QR without allocations is much cheaper
-than a LAPACK call per step, and it keeps the whole loop inside one compiled
-function.
+a few dozen) a hand-written QR without allocations is much cheaper than a
+LAPACK call per step, and it keeps the whole loop inside one compiled function.
+The fixed-point solver uses the small pivoted LU solve.
 
 This module may import numpy and numba only.
 """
@@ -16,66 +16,48 @@ import math
 import numpy as np
 from numba import njit, types
 
-__all__ = ["householder_qr", "initial_frame", "matmul_into", "lu_solve_inplace"]
+__all__ = ["gram_schmidt_qr", "initial_frame", "matmul_into", "lu_solve_inplace"]
 
 _vec = types.float64[::1]
 _mat = types.float64[:, ::1]
 
 
-@njit(types.void(_mat, _mat, _vec, _mat, _vec), cache=True)
-def householder_qr(A, Q, rdiag, V, vnorm2):
-    """Thin QR factorisation ``A = Q R`` by Householder reflections, in place.
+@njit(types.void(_mat, _mat, _vec), cache=True)
+def gram_schmidt_qr(W, Q, rdiag):
+    """Thin QR factorisation ``W = Q R`` by Gram-Schmidt with reorthogonalisation.
 
-    ``A`` (shape ``(n, k)``, ``k <= n``) is overwritten by working data. On
-    return ``Q`` (shape ``(n, k)``) has orthonormal columns and ``rdiag`` holds
-    the diagonal of ``R`` (entries may be negative; a zero column gives a zero
-    entry and an arbitrary unit column of ``Q``). ``V`` (``(n, k)``) and
-    ``vnorm2`` (``(k,)``) are work buffers.
+    ``W`` has shape ``(n, k)``, ``k <= n``, and is left unchanged. On return
+    ``Q`` (``(n, k)``) has orthonormal columns and ``rdiag`` (``(k,)``) holds the
+    diagonal of ``R`` (all entries >= 0).
+
+    Each column is orthogonalised twice against the previous ones (modified
+    Gram-Schmidt, repeated), which gives columns orthogonal to working
+    precision unless ``W`` is numerically rank deficient ("twice is enough").
+    A column that is exactly dependent on the previous ones gives
+    ``rdiag[j] = 0`` and a zero column of ``Q``; in the Lyapunov drivers that
+    direction then contributes ``log 0 = -inf``, which is the right exponent of
+    a tangent direction mapped to zero.
     """
-    n, k = A.shape
+    n, k = W.shape
     for j in range(k):
-        s = 0.0
-        for i in range(j, n):
-            s += A[i, j] * A[i, j]
-        alpha = math.sqrt(s)
         for i in range(n):
-            V[i, j] = 0.0
-        if alpha == 0.0:
-            rdiag[j] = 0.0
-            vnorm2[j] = 0.0
-            continue
-        x0 = A[j, j]
-        sgn = 1.0 if x0 >= 0.0 else -1.0
-        rdiag[j] = -sgn * alpha
-        V[j, j] = x0 + sgn * alpha
-        for i in range(j + 1, n):
-            V[i, j] = A[i, j]
-        # |v|^2 = (x0 + sgn alpha)^2 + alpha^2 - x0^2, written without cancellation
-        vnorm2[j] = 2.0 * alpha * (alpha + abs(x0))
-        for c in range(j + 1, k):
-            d = 0.0
-            for i in range(j, n):
-                d += V[i, j] * A[i, c]
-            f = 2.0 * d / vnorm2[j]
-            for i in range(j, n):
-                A[i, c] -= f * V[i, j]
-
-    # Q = H_0 H_1 ... H_{k-1} applied to the first k columns of the identity;
-    # columns c < j are still unit vectors supported above row j, so H_j
-    # leaves them alone.
-    for i in range(n):
-        for c in range(k):
-            Q[i, c] = 1.0 if i == c else 0.0
-    for j in range(k - 1, -1, -1):
-        if vnorm2[j] == 0.0:
-            continue
-        for c in range(j, k):
-            d = 0.0
-            for i in range(j, n):
-                d += V[i, j] * Q[i, c]
-            f = 2.0 * d / vnorm2[j]
-            for i in range(j, n):
-                Q[i, c] -= f * V[i, j]
+            Q[i, j] = W[i, j]
+        for _ in range(2):
+            for c in range(j):
+                d = 0.0
+                for i in range(n):
+                    d += Q[i, c] * Q[i, j]
+                for i in range(n):
+                    Q[i, j] -= d * Q[i, c]
+        s = 0.0
+        for i in range(n):
+            s += Q[i, j] * Q[i, j]
+        r = math.sqrt(s)
+        rdiag[j] = r
+        if r > 0.0:
+            inv = 1.0 / r
+            for i in range(n):
+                Q[i, j] *= inv
 
 
 @njit(types.void(_mat, _mat, _mat), cache=True)
@@ -110,9 +92,7 @@ def initial_frame(n, k):
             A[i, c] = t - 0.5 + (1.0 if i == c else 0.0)
     Q = np.empty((n, k))
     rdiag = np.empty(k)
-    V = np.empty((n, k))
-    vnorm2 = np.empty(k)
-    householder_qr(A, Q, rdiag, V, vnorm2)
+    gram_schmidt_qr(A, Q, rdiag)
     return Q
 
 

@@ -32,7 +32,7 @@ from numba import njit, types
 from .._validation import check_positive
 from ..exceptions import InvalidParameter
 from ..maps import _kernels as K_
-from ._linalg import householder_qr, initial_frame, matmul_into
+from ._linalg import gram_schmidt_qr, initial_frame, matmul_into
 
 __all__ = [
     "LyapunovResult",
@@ -166,10 +166,10 @@ def lyapunov_spectrum_kernel(step, jac, has_jac, simplex, u0, p, Q0, n_transient
     Jz = np.empty((m, m))
     J = np.empty((n, n))
     W = np.empty((n, k))
-    V = np.empty((n, k))
-    vnorm2 = np.empty(k)
     rdiag = np.empty(k)
     acc = np.zeros(k)
+    # products of R_jj between logarithms: one log per many steps, not per step
+    prod = np.ones(k)
     Q = Q0.copy()
     u = u0.copy()
     v = np.empty(n)
@@ -177,30 +177,42 @@ def lyapunov_spectrum_kernel(step, jac, has_jac, simplex, u0, p, Q0, n_transient
     if status != STATUS_OK:
         return sums, status, 0, u
     total = n_transient + n_steps
+    # counters instead of an integer modulo per step
+    b = 0
+    left_in_block = block
     for t in range(total):
         _chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, Jz, J)
         matmul_into(J, Q, W)
-        for i in range(n):
-            for c in range(k):
-                if not math.isfinite(W[i, c]):
-                    status = STATUS_DIVERGENT
+        gram_schmidt_qr(W, Q, rdiag)
+        # a non-finite entry of J Q makes its column norm R_jj non-finite
+        for c in range(k):
+            if not math.isfinite(rdiag[c]):
+                status = STATUS_DIVERGENT
         if status != STATUS_OK:
             return sums, status, max(t - n_transient, 0), u
-        householder_qr(W, Q, rdiag, V, vnorm2)
         K_.chart_step(step, simplex, u, p, zin, zout, v)
         status = _escape_code(simplex, v, escape_radius)
         if status != STATUS_OK:
             return sums, status, max(t - n_transient, 0), u
         u, v = v, u
         if t >= n_transient:
-            s = t - n_transient
             for c in range(k):
-                acc[c] += math.log(abs(rdiag[c]))
-            if (s + 1) % block == 0 or s + 1 == n_steps:
-                b = s // block
+                a = rdiag[c]
+                if 1e-100 < a < 1e100:
+                    prod[c] *= a
+                    if not 1e-200 < prod[c] < 1e200:
+                        acc[c] += math.log(prod[c])
+                        prod[c] = 1.0
+                else:
+                    acc[c] += math.log(a)
+            left_in_block -= 1
+            if left_in_block == 0 or t == total - 1:
                 for c in range(k):
-                    sums[b, c] = acc[c]
+                    sums[b, c] = acc[c] + math.log(prod[c])
                     acc[c] = 0.0
+                    prod[c] = 1.0
+                b += 1
+                left_in_block = block
     return sums, STATUS_OK, n_steps, u
 
 
@@ -367,8 +379,9 @@ def lyapunov_spectrum(map, x0=None, n_steps: int = 10_000, n_transient: int = 1_
     Notes
     -----
     Each step multiplies the ``n x k`` orthonormal tangent frame ``Q`` by the
-    chart Jacobian ``J(u_t)`` and refactorises ``J Q = Q' R`` by Householder
-    reflections; exponent ``j`` is the time average of ``log |R_jj|``. For
+    chart Jacobian ``J(u_t)`` and refactorises ``J Q = Q' R`` by Gram-Schmidt
+    with reorthogonalisation; exponent ``j`` is the time average of
+    ``log R_jj``. For
     ``k = n`` the sum of the exponents is the average of ``log |det J|``
     exactly, up to rounding. The cost is ``O(n^2 k)`` per step plus a Jacobian
     evaluation (``2 n`` extra step evaluations without an analytic Jacobian,
