@@ -164,8 +164,8 @@ class MRSDPO(UpdateMap):
     *Cost.* Every step solves the fit from ``s = 0`` by the safeguarded Newton
     method of :func:`dynsys_align.optima.dpo_optimum` (a stateless kernel cannot
     warm-start), to a residual of :data:`FIT_TOL`; typically 4-8 iterations of
-    ``O(K^3)`` each, roughly ten times the cost of an MRS-IPO step for small
-    ``K``. If the fit fails (only conceivable when ``P`` is within rounding of a
+    ``O(K^3)`` each, some twenty-five times the cost of an MRS-IPO step for
+    ``K = 4``. If the fit fails (only conceivable when ``P`` is within rounding of a
     cut) the step returns NaN, which the drivers stop at and report.
 
     *Jacobian.* The analytic Jacobian is ``alpha I + (lam / beta) (ds/dmu) D``
@@ -177,7 +177,8 @@ class MRSDPO(UpdateMap):
     is a positive semi-definite matrix times a skew-symmetric one: every
     multiplier in the chart has real part exactly ``alpha``, at every interior
     point. For ``lam < 1`` this structure is lost and the real parts differ
-    from ``alpha`` (unlike MRS-IPO, where ``alpha`` holds for every ``lam``).
+    from ``alpha``, slightly in the cases we tried (``0.50008`` for
+    ``alpha = 0.5``); for MRS-IPO ``alpha`` holds for every ``lam``.
 
     *Extremes.* Sampling weights are floored at :data:`MU_FLOOR` so that a
     response whose probability underflows keeps its own fit equation (whose
