@@ -246,7 +246,8 @@ def dpo_optimum(P, mu, ref, beta, *, tol: float = 1e-12, max_iter: int = 100,
     """
     A, mu, ref, beta = _common_inputs(P, mu, ref, beta)
     tol = check_positive(tol, "tol")
-    if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
+    if (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer))
+            or max_iter < 1):
         raise InvalidParameter(
             f"max_iter must be a positive integer, got max_iter = {max_iter!r}"
         )
@@ -574,7 +575,7 @@ def smith_top_sampling(P, ref, beta) -> SamplingResult:
         lp = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0],
                      bounds=bounds, method="highs")
         if lp.status != 0:  # pragma: no cover - the LP is always feasible, bounded
-            raise RuntimeError(f"linear program failed: {lp.message}")
+            raise ConvergenceError(f"linear program failed: {lp.message}")
         mu = np.clip(lp.x[:K], 0.0, None)
         mu /= mu.sum()
         logpi_lp = logref + beta * (A @ mu)

@@ -321,9 +321,10 @@ def test_dpo_rejects_an_unknown_unsupported_rule():
         dpo_optimum(rps(0.2), np.ones(3) / 3, None, 1.0, unsupported="drop")
 
 
-def test_dpo_rejects_a_non_integer_iteration_budget():
+@pytest.mark.parametrize("max_iter", [2.5, 0, "ten"])
+def test_dpo_rejects_a_bad_iteration_budget(max_iter):
     with pytest.raises(InvalidParameter, match="max_iter must be a positive integer"):
-        dpo_optimum(rps(0.2), np.ones(3) / 3, None, 1.0, max_iter=2.5)
+        dpo_optimum(rps(0.2), np.ones(3) / 3, None, 1.0, max_iter=max_iter)
 
 
 # --- desiderata -------------------------------------------------------------------
