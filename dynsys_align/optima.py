@@ -221,12 +221,15 @@ def dpo_optimum(P, mu, ref, beta, *, tol: float = 1e-12, max_iter: int = 100,
     [P_ij log sigmoid(s_i - s_j) + P_ji log sigmoid(s_j - s_i)]``, which is
     strictly convex in the scores modulo a constant when a finite minimiser
     exists. The existence condition is checked combinatorially before solving.
-    The solver is Newton's method on the stationarity equations with the last
-    supported score fixed, a cap on the step length and a backtracking line
-    search on ``L``; it converges quadratically, typically in under 10
-    iterations, at ``O(K^3)`` per iteration. Close to a cut (some ``P_ij``
-    within ``1e-10`` of 0 or 1) scores grow like ``log(1 / P_ij)`` and more
-    iterations are needed.
+    The solver is Newton's method on the stationarity equations with the score
+    of the most sampled response fixed, a cap of 30 on the change of any score
+    per step, and a backtracking line search that accepts a step when ``L`` or
+    the squared residual decreases sufficiently (the second keeps rarely
+    sampled responses, which barely move ``L``, under control). It converges
+    quadratically, typically in under 10 iterations, at ``O(K^3)`` per
+    iteration, and was checked on samplers whose weights span 300 orders of
+    magnitude. Close to a cut (some ``P_ij`` within ``1e-10`` of 0 or 1) scores
+    grow like ``log(1 / P_ij)`` and more iterations are needed.
 
     When ``P`` is exactly Bradley-Terry, ``P_ij = sigmoid(s_i - s_j)``, the fit
     returns ``s`` for every ``mu`` with at least two supported responses, so
