@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import dynsys_align.analysis.regimes as regimes_module
 import dynsys_align.sweeps.bifurcation as bifurcation_module
 from dynsys_align.exceptions import InvalidParameter, InvalidPreferenceMatrix
-from dynsys_align.maps import MRSIPO
+from dynsys_align.maps import MRSIPO, UpdateMap
 from dynsys_align.maps.classic import Logistic
 from dynsys_align.sweeps import RegimeMap, bifurcation_diagram, regime_map
 from dynsys_align.sweeps.backends import run_chunks
@@ -219,6 +219,20 @@ def test_checkpoint_files_are_named_by_index_and_leave_no_temporaries(tmp_path):
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".tmp")]
 
 
+def test_unreadable_checkpoint_is_recomputed_with_a_warning(tmp_path, caplog):
+    r = np.linspace(2.8, 3.2, 4)
+    kw = dict(n_transient=2000, n_keep=4, chunk_size=2, progress=False,
+              checkpoint_dir=tmp_path)
+    bifurcation_diagram(Logistic(3.0), "r", r, **kw)
+    first = sorted(tmp_path.glob("chunk-*.npz"))[0]
+    first.write_bytes(b"not a zip archive")
+    with caplog.at_level(logging.INFO, logger="dynsys_align.sweeps.backends"):
+        d = bifurcation_diagram(Logistic(3.0), "r", r, **kw)
+    assert "ignoring unreadable checkpoint" in caplog.text
+    assert "1 loaded from checkpoints, computing 1" in caplog.text
+    assert_allclose(d.points[0], 1.0 - 1.0 / 2.8, atol=1e-12)
+
+
 # --- regime maps ----------------------------------------------------------------
 
 
@@ -310,6 +324,30 @@ def test_regime_map_survives_netcdf_round_trip(cycle_regimes, tmp_path):
 def test_kind_name_maps_codes_to_names():
     assert RegimeMap.kind_name(3) == "chaotic"
     assert RegimeMap.kind_name([5, 0]).tolist() == ["divergent", "fixed_point"]
+
+
+def test_kind_name_rejects_unknown_codes():
+    with pytest.raises(InvalidParameter, match=r"regime codes must lie in \[0, 6\)"):
+        RegimeMap.kind_name([0, 6])
+
+
+def _doubling(x, p, out):
+    out[0] = p[0] * x[0]
+
+
+def _halving(x, p, out):
+    out[0] = x[0] / p[0]
+
+
+def test_maps_from_different_kernels_never_share_checkpoints(tmp_path, monkeypatch):
+    # two maps built by from_kernels share the class name "CustomMap"
+    kw = dict(x0=[1.0], n_transient=0, n_keep=3, progress=False,
+              checkpoint_dir=tmp_path)
+    up = UpdateMap.from_kernels(_doubling, dim=1, params=[2.0], param_names=["c"])
+    down = UpdateMap.from_kernels(_halving, dim=1, params=[2.0], param_names=["c"])
+    assert_allclose(bifurcation_diagram(up, "c", [2.0], **kw).points, [[1, 2, 4]])
+    assert_allclose(bifurcation_diagram(down, "c", [2.0], **kw).points,
+                    [[1, 0.5, 0.25]])
 
 
 # --- bad input -------------------------------------------------------------------

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,11 +152,17 @@ def _feed(h, obj) -> None:
 def sweep_digest(func, map_, params, options, chunk_size) -> str:
     """Hex digest identifying a sweep: chunk function, map, rows, options, chunking.
 
+    The map enters through its class, its kernels (module, name and byte code)
+    and its dimension; its numbers are all in ``params``.
+
     Two sweeps share checkpoint files only when every one of these agrees.
     """
     h = hashlib.sha256(_CHECKPOINT_FORMAT.encode())
     _feed(h, func)
     _feed(h, type(map_))
+    step, jac, _, _ = map_.kernels
+    _feed(h, step)  # maps made by from_kernels share a class name
+    _feed(h, jac)
     _feed(h, map_.dim)
     _feed(h, np.asarray(params, dtype=float))
     _feed(h, dict(options))
@@ -186,7 +193,7 @@ def _read_chunk(path: Path, n_rows: int) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             out = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         logger.warning("ignoring unreadable checkpoint %s (%s)", path, exc)
         return None
     if any(v.shape[:1] != (n_rows,) for v in out.values()):

@@ -151,7 +151,7 @@ def _observable_label(map_, observable) -> str:
     return getattr(py, "__name__", type(py).__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BifurcationDiagram:
     """Attractor samples of a map over a range of one parameter.
 

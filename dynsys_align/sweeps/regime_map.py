@@ -52,7 +52,7 @@ def _regime_chunk(map_, params, *, x0, n_transient, n_keep, criteria):
     return {name: np.asarray(getattr(s, name)) for name in FIELDS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RegimeMap:
     """Regimes over a labelled grid of parameters (and preference matrices).
 
