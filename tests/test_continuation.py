@@ -149,6 +149,19 @@ def test_cascade_ratios_approach_the_feigenbaum_constant():
     assert abs(c.ratios[-1] - FEIGENBAUM) < 2e-3
 
 
+def test_deep_cascade_ratio_converges_to_feigenbaum_delta():
+    # nine doublings (the last on the period-256 orbit); delta_n - delta shrinks
+    # by about delta each level, and delta_7 lies within 1e-4 of 4.6692016
+    c = period_doubling_cascade(Logistic(2.8), "r", [0.6], 2.8, 3.56995, 9)
+    assert c.success
+    assert list(c.periods) == [2 ** n for n in range(9)]
+    err = np.abs(c.ratios - FEIGENBAUM)
+    assert np.all(err[2:] < err[1:-1])
+    assert err[-1] < 1e-4
+    # the accumulation point is r_inf = 3.5699456718...
+    assert 0.0 < 3.5699456718 - c.params[-1] < 1e-5
+
+
 def test_cascade_stops_at_p_end_and_reports_partial_success():
     c = period_doubling_cascade(Logistic(2.8), "r", [0.6], 2.8, 3.5, 5)
     assert not c.success

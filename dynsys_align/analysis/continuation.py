@@ -22,9 +22,12 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit, types
 from scipy.optimize import brentq
 
 from ..exceptions import ConvergenceError, InvalidParameter
+from ..maps import _kernels as K_
+from ..maps._kernels import JacobianType, StepType
 from .fixed_points import classify_fixed_point
 from .lyapunov import SIMPLEX_ESCAPE_RADIUS
 from .periodic import (
@@ -216,6 +219,72 @@ class Cascade:
 
 # --- the problem H(u, p) = F^k(u; p) - u ----------------------------------------
 
+_vec = types.float64[::1]
+_mat = types.float64[:, ::1]
+
+
+@njit(
+    types.boolean(StepType, JacobianType, types.boolean, types.boolean, _vec, _vec,
+                  types.int64, types.int64, _mat, _mat, _vec),
+    cache=True,
+)
+def _orbit_sensitivity(step, jac, has_jac, simplex, u0, p, index, k, orbit, M, w):
+    # Like orbit_monodromy_kernel, and also w = dF^k/dp for p = p[index], by the
+    # chain rule w <- DF(u_t) w + dF/dp(u_t). Only the one-step derivative
+    # dF/dp is a central difference; differencing F^k itself in p would be far
+    # too coarse deep in a cascade, where the orbit changes on parameter
+    # scales below the difference step.
+    n = u0.size
+    m = n + 1 if simplex else n
+    zin = np.empty(m)
+    zout = np.empty(m)
+    J = np.empty((n, n))
+    tmp = np.empty((n, n))
+    fp = np.empty(n)
+    fm = np.empty(n)
+    wt = np.empty(n)
+    pp = p.copy()
+    h = 6.0554544523933395e-06 * max(1.0, abs(p[index]))
+    orbit[:, :] = np.nan
+    M[:, :] = 0.0
+    for i in range(n):
+        M[i, i] = 1.0
+        orbit[0, i] = u0[i]
+        w[i] = 0.0
+    for t in range(k):
+        u = orbit[t]
+        v = orbit[t + 1]
+        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
+        K_.chart_step(step, simplex, u, p, zin, zout, v)
+        pp[index] = p[index] + h
+        K_.chart_step(step, simplex, u, pp, zin, zout, fp)
+        pp[index] = p[index] - h
+        K_.chart_step(step, simplex, u, pp, zin, zout, fm)
+        pp[index] = p[index]
+        ok = True
+        for i in range(n):
+            acc = (fp[i] - fm[i]) / (2.0 * h)
+            for r in range(n):
+                acc += J[i, r] * w[r]
+            wt[i] = acc
+            for j in range(n):
+                acc = 0.0
+                for r in range(n):
+                    acc += J[i, r] * M[r, j]
+                tmp[i, j] = acc
+        for i in range(n):
+            w[i] = wt[i]
+            if not (math.isfinite(v[i]) and math.isfinite(wt[i])):
+                ok = False
+            for j in range(n):
+                M[i, j] = tmp[i, j]
+                if not math.isfinite(tmp[i, j]):
+                    ok = False
+        if not ok:
+            M[:, :] = np.nan
+            return False
+    return True
+
 
 @dataclass
 class _Problem:
@@ -241,18 +310,16 @@ class _Problem:
     def evaluate(self, y):
         """``(H, A = M - I, b = dH/dp, M, finite)`` at ``y = (u, p)``."""
         n, k = self.n, self.period
-        u, p = y[:n], y[n]
-        orbit, M, ok = _iterate(self.kernels, u, self.pvec(p), k)
+        step, jac, has_jac, simplex = self.kernels
+        orbit = np.empty((k + 1, n))
+        M = np.empty((n, n))
+        b = np.empty(n)
+        ok = _orbit_sensitivity(step, jac, has_jac, simplex,
+                                np.ascontiguousarray(y[:n]), self.pvec(y[n]),
+                                self.index, k, orbit, M, b)
         if not ok:
             return None, None, None, M, False
-        H = orbit[k] - u
-        h = 6.0554544523933395e-06 * max(1.0, abs(p))
-        fp = _power(self.kernels, u, self.pvec(p + h), k)
-        fm = _power(self.kernels, u, self.pvec(p - h), k)
-        b = (fp - fm) / (2.0 * h)
-        if not np.all(np.isfinite(b)):
-            return None, None, None, M, False
-        return H, M - np.eye(n), b, M, True
+        return orbit[k] - y[:n], M - np.eye(n), b, M, True
 
     def correct(self, y_pred, t, max_dist):
         """Newton on ``[H(y); t.(y - y_pred)] = 0``.
@@ -624,9 +691,9 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     Notes
     -----
     Algorithm: with ``y = (u, p)`` and ``H(y) = F^k(u; p) - u``, the unit tangent
-    ``t`` spans the null space of ``DH = [DF^k - I, dF^k/dp]`` (the monodromy by
-    the chain rule of chart Jacobians, ``dF^k/dp`` by central differences in the
-    parameter). A step predicts ``y + ds t`` and corrects with Newton's method
+    ``t`` spans the null space of ``DH = [DF^k - I, dF^k/dp]``; both blocks are
+    accumulated along the orbit by the chain rule, with only the one-step
+    parameter derivative ``dF/dp`` taken by central differences. A step predicts ``y + ds t`` and corrects with Newton's method
     on ``H(y) = 0, t . (y - y_pred) = 0``. Steps that fail, wander farther than
     ``ds`` or turn the tangent by more than about 25 degrees are halved; easy
     steps (at most two Newton iterations) grow by 1.5 up to ``ds_max``.
@@ -641,8 +708,9 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     branch point; a zero of the bialternate test is kept only when a complex
     pair lies on the unit circle.
 
-    Cost: each Newton iteration integrates ``3 k`` map steps and ``k``
-    Jacobians; locating a special point costs a few dozen corrections.
+    Cost: each Newton iteration integrates ``3 k`` map steps (the orbit and the
+    one-step parameter differences) and ``k`` Jacobians; locating a special
+    point costs a few dozen corrections.
 
     Limits: two sign changes of one test function inside a single step cancel
     and go unnoticed, so keep ``ds_max`` below the parameter spacing of the
@@ -698,12 +766,14 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
                   stability_tol=stability_tol)
 
 
-def _switch_at_flip(prob, sp, amplitude):
+def _switch_at_flip(prob, sp, amplitude, max_shift=np.inf):
     """First point ``y`` of the period-2k branch born at the flip ``sp``.
 
     Solves ``F^{2k}(u) = u`` together with ``v . (u - u*) = h`` for ``(u, p)``
     (the doubled orbit at amplitude ``h`` along the -1 eigenvector ``v``),
-    halving ``h`` if Newton fails. Returns ``(y, M, v)`` or None.
+    dividing ``h`` by 4 (up to 8 times) when Newton fails or the solution's
+    parameter lies farther than ``max_shift`` from the flip. Returns
+    ``(problem, y, M, (v, 0))`` or None.
     """
     n = prob.n
     doubled = _Problem(prob.map, prob.index, 2 * prob.period, prob.tol,
@@ -712,9 +782,9 @@ def _switch_at_flip(prob, sp, amplitude):
     y_star = np.concatenate([sp.chart_point, [sp.param]])
     t = np.concatenate([v, [0.0]])
     h = amplitude
-    for _ in range(6):
+    for _ in range(9):
         res = doubled.correct(y_star + h * t, t, max_dist=10.0 * h)
-        if res is not None:
+        if res is not None and abs(res[0][n] - sp.param) <= max_shift:
             y, _, _, M, _ = res
             u, p = y[:n], y[n]
             scale = max(1.0, float(np.max(np.abs(u))))
@@ -728,10 +798,10 @@ def _switch_at_flip(prob, sp, amplitude):
 
 def _doubled_branch(map, index, flip, p_lo, p_hi, amplitude, ds, ds_min, ds_max,
                     max_steps, tol, max_newton, detect, stop_at, escape_radius,
-                    stability_tol):
+                    stability_tol, max_shift=np.inf):
     """Switch at ``flip`` and trace the period-2k branch; None if switching fails."""
     prob = _Problem(map, index, flip.period, tol, max_newton)
-    switched = _switch_at_flip(prob, flip, amplitude)
+    switched = _switch_at_flip(prob, flip, amplitude, max_shift)
     if switched is None:
         return None
     doubled, y, M, away = switched
@@ -865,7 +935,10 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
     ds, ds_min, ds_max, max_steps, tol, max_newton, escape_radius
         As in :func:`continue_orbit`, for every branch; after two flips
         ``ds_max`` is also capped at a tenth of the last spacing
-        ``r_n - r_{n-1}``, because the spacings shrink geometrically.
+        ``r_n - r_{n-1}``, because the spacings shrink geometrically, and a
+        switched orbit is accepted only within ``0.02 (r_n - r_{n-1})`` of the
+        flip (otherwise ``h`` is reduced), so that it starts before the next
+        flip.
 
     Returns
     -------
@@ -894,8 +967,9 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
     costs ``O(2^n)`` map steps and the step count per branch grows slowly as
     the spacings shrink; five doublings of the logistic map take well under a
     second once compiled. Limits: double precision bounds the depth: the
-    spacings shrink like ``4.67^-n``, so beyond about 10 doublings the flips
-    cannot be separated from rounding. A branch that folds or ends before its
+    spacings shrink like ``4.67^-n``; the logistic cascade is followed to
+    ``r_10`` (the doubling of the period-512 orbit), after which switching
+    onto the period-1024 orbit fails. A branch that folds or ends before its
     flip ends the cascade (``success = False`` with the reason).
 
     Examples
@@ -927,13 +1001,16 @@ def period_doubling_cascade(map, param: str, x0, p0, p_end, n_doublings: int = 5
         if len(flips) == n_doublings:
             message = f"located {n_doublings} period doublings"
             break
-        cap = ds_max
+        cap, shift = ds_max, np.inf
         if len(flips) >= 2:
-            cap = min(ds_max, 0.1 * abs(flips[-1].param - flips[-2].param))
+            gap = abs(flips[-1].param - flips[-2].param)
+            cap = min(ds_max, 0.1 * gap)
+            # the next flip is about gap / 4.67 away: start well before it
+            shift = 0.02 * gap
         branch = _doubled_branch(map, map.param_index(param), sp, p_lo, p_hi,
                                  amplitude, min(ds, cap), min(ds_min, cap), cap,
                                  max_steps, tol, max_newton, ("flip",), ("flip",),
-                                 escape_radius, 1e-8)
+                                 escape_radius, 1e-8, shift)
         if branch is None:
             message = (f"could not switch onto the period-{2 * sp.period} orbit "
                        f"at {param} = {sp.param:.12g}")
