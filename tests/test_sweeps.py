@@ -131,6 +131,29 @@ def test_cycle_diagram_exponent_is_log_modulus_of_multipliers_below_threshold():
     assert_allclose(d.lyapunov[0], 0.5 * np.log(alpha**2 + omega**2), atol=5e-4)
 
 
+def test_collapsing_orbit_reports_collapse_not_an_exponent():
+    # alpha = 1 and a strictly transitive P: Theorem 3, the policy converges to
+    # the top response; the exponent is undefined there and must not be a number
+    s = np.array([1.0, 0.0, -1.0])
+    P = 1.0 / (1.0 + np.exp(-(s[:, None] - s[None, :])))
+    m = MRSIPO(P, alpha=1.0, beta=5.0, lam=1.0)
+    d = bifurcation_diagram(m, "beta", [5.0], n_transient=2000, n_keep=5,
+                            lyapunov=True, n_lyapunov=5000, progress=False)
+    assert d.status.tolist() == ["collapse"]
+    assert np.isnan(d.lyapunov[0])
+    assert_allclose(d.points[0], 1.0, atol=1e-12)
+
+
+def test_diverging_orbit_gives_nan_points_status_and_a_warning(caplog):
+    # for r > 4 the logistic orbit from 0.3 leaves [0, 1] and runs to -inf
+    with caplog.at_level(logging.WARNING, logger="dynsys_align.sweeps.bifurcation"):
+        d = bifurcation_diagram(Logistic(3.0), "r", [2.8, 4.5], n_transient=100,
+                                n_keep=5, progress=False)
+    assert d.status.tolist() == ["ok", "divergent"]
+    assert np.all(np.isnan(d.points[1])) and np.all(np.isfinite(d.points[0]))
+    assert "1 of 2 orbits diverged" in caplog.text
+
+
 def test_callable_observable_receives_policies():
     crit = rps_neimark_sacker(0.25, 0.5)
     d = bifurcation_diagram(_cycle_map(), "beta", [0.5 * crit], x0=START,

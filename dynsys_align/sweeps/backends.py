@@ -71,7 +71,7 @@ def _run_task(task: _ChunkTask) -> dict:
 # --- validation -----------------------------------------------------------------
 
 
-def check_backend(backend: str) -> str:
+def _check_backend(backend: str) -> str:
     """Return ``backend`` if it names a known backend, else raise."""
     if backend not in BACKENDS:
         raise InvalidParameter(
@@ -81,7 +81,7 @@ def check_backend(backend: str) -> str:
     return backend
 
 
-def check_chunk_size(chunk_size) -> int:
+def _check_chunk_size(chunk_size) -> int:
     """Return ``chunk_size`` as a positive int, else raise."""
     if chunk_size is None:
         return DEFAULT_CHUNK_SIZE
@@ -96,7 +96,7 @@ def check_chunk_size(chunk_size) -> int:
     return int(chunk_size)
 
 
-def check_count(value, name: str, minimum: int) -> int:
+def _check_count(value, name: str, minimum: int) -> int:
     """Return ``value`` as an int >= ``minimum``, else raise."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidParameter(f"{name} must be an integer, got {name} = {value!r}")
@@ -281,9 +281,35 @@ def run_chunks(func, map_, params, options, *, chunk_size=None, backend="local",
     -------
     dict or None
         Arrays of every row, in row order.
+
+    Raises
+    ------
+    InvalidParameter
+        For an unknown backend, a bad chunk size or chunk index, or a
+        ``client`` that is not a client, an address or None.
+
+    Notes
+    -----
+    Chunk ``i`` holds rows ``i * chunk_size`` to ``(i + 1) * chunk_size - 1``.
+    The local backend stops at the first failing chunk; the Dask backend lets
+    the other chunks finish (and checkpoints them) before raising the first
+    failure. For the Dask backend ``func``, ``map_`` and ``options`` must be
+    picklable (cloudpickle ships functions defined in ``__main__``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dynsys_align.maps.classic import Logistic
+    >>> def final_state(map_, params, *, n):
+    ...     return {"x": map_.batch_final(n=n, params=params)[:, 0]}
+    >>> m = Logistic(2.5)
+    >>> out = run_chunks(final_state, m, m.vary(r=[2.5, 2.8, 3.2]), {"n": 500},
+    ...                  chunk_size=2, progress=False)
+    >>> np.round(out["x"][:2], 6)        # the fixed points 1 - 1/r
+    array([0.6     , 0.642857])
     """
-    check_backend(backend)
-    chunk_size = check_chunk_size(chunk_size)
+    _check_backend(backend)
+    chunk_size = _check_chunk_size(chunk_size)
     params = np.ascontiguousarray(params, dtype=float)
     n_rows = params.shape[0]
     bounds = [(s, min(s + chunk_size, n_rows)) for s in range(0, n_rows, chunk_size)]

@@ -30,7 +30,7 @@ from ..analysis.lyapunov import (
 from ..exceptions import InvalidParameter
 from ..maps import _kernels as K_
 from ..maps.base import UpdateMap
-from .backends import check_backend, check_chunk_size, check_count, run_chunks
+from .backends import _check_backend, _check_chunk_size, _check_count, run_chunks
 
 __all__ = ["BifurcationDiagram", "bifurcation_diagram"]
 
@@ -325,12 +325,12 @@ def bifurcation_diagram(map, param: str, values, *, x0=None, n_transient: int = 
             f"values must be a non-empty 1-D array, got shape {vals.shape}"
         )
     check_finite_vector(vals, "values")
-    n_transient = check_count(n_transient, "n_transient", 0)
-    n_keep = check_count(n_keep, "n_keep", 1)
-    n_lyapunov = check_count(n_lyapunov, "n_lyapunov", 1)
+    n_transient = _check_count(n_transient, "n_transient", 0)
+    n_keep = _check_count(n_keep, "n_keep", 1)
+    n_lyapunov = _check_count(n_lyapunov, "n_lyapunov", 1)
     observable = _check_observable(map, observable)
-    check_backend(backend)
-    chunk_size = check_chunk_size(chunk_size)
+    _check_backend(backend)
+    chunk_size = _check_chunk_size(chunk_size)
     params = map.vary(**{param: vals})
     u0 = map.to_chart(map.default_state() if x0 is None else x0)
 

@@ -29,7 +29,7 @@ from .._validation import as_preference_array, check_finite_vector
 from ..analysis import regimes as _regimes
 from ..exceptions import DataFormatError, InvalidParameter
 from ..maps.base import UpdateMap
-from .backends import check_backend, check_chunk_size, check_count, run_chunks
+from .backends import _check_backend, _check_chunk_size, _check_count, run_chunks
 
 __all__ = ["RegimeMap", "regime_map", "KINDS", "MAX_GRID_PARAMS"]
 
@@ -388,16 +388,16 @@ def regime_map(map, grid, *, matrices=None, x0=None, n_transient: int = 2000,
         raise InvalidParameter(f"map must be an UpdateMap, got {map!r}")
     grid = _check_grid(map, grid)
     maps = None if matrices is None else _matrix_maps(map, matrices)
-    n_transient = check_count(n_transient, "n_transient", 0)
-    n_keep = check_count(n_keep, "n_keep", _MIN_KEEP)
+    n_transient = _check_count(n_transient, "n_transient", 0)
+    n_keep = _check_count(n_keep, "n_keep", _MIN_KEEP)
     if criteria is None:
         criteria = _regimes.Criteria()
     if not isinstance(criteria, _regimes.Criteria):
         raise InvalidParameter(
             f"criteria must be a Criteria instance or None, got {criteria!r}"
         )
-    check_backend(backend)
-    chunk_size = check_chunk_size(chunk_size)
+    _check_backend(backend)
+    chunk_size = _check_chunk_size(chunk_size)
     if x0 is not None:
         x0 = np.asarray(x0, dtype=float)
         map.to_chart(x0)  # validates the start before any work is sent out
