@@ -693,10 +693,11 @@ def continue_orbit(map, param: str, x0, p0, p_end, *, period: int = 1,
     Algorithm: with ``y = (u, p)`` and ``H(y) = F^k(u; p) - u``, the unit tangent
     ``t`` spans the null space of ``DH = [DF^k - I, dF^k/dp]``; both blocks are
     accumulated along the orbit by the chain rule, with only the one-step
-    parameter derivative ``dF/dp`` taken by central differences. A step predicts ``y + ds t`` and corrects with Newton's method
-    on ``H(y) = 0, t . (y - y_pred) = 0``. Steps that fail, wander farther than
-    ``ds`` or turn the tangent by more than about 25 degrees are halved; easy
-    steps (at most two Newton iterations) grow by 1.5 up to ``ds_max``.
+    parameter derivative ``dF/dp`` taken by central differences. A step
+    predicts ``y + ds t`` and corrects with Newton's method on ``H(y) = 0,
+    t . (y - y_pred) = 0``. Steps that fail, wander farther than ``ds`` or
+    turn the tangent by more than about 25 degrees are halved; easy steps (at
+    most two Newton iterations) grow by 1.5 up to ``ds_max``.
     Because the parameter is an unknown, folds are passed without trouble.
 
     Bifurcations are located where a test function of
