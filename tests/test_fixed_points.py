@@ -253,10 +253,12 @@ def test_classify_tolerance_decides_the_unit_circle():
 
 
 def test_newton_failure_warns_and_returns_no_point():
-    with pytest.warns(RuntimeWarning, match="Newton failed"):
+    with pytest.warns(RuntimeWarning, match="Newton failed") as record:
         res = newton_fixed_point(Henon(-0.2, 0.3), [0.2, 0.3])
     assert not res.success
     assert res.fixed_point is None
+    # the warning points at the caller, not at the library
+    assert record[0].filename == __file__
 
 
 def test_newton_failure_raises_on_request():
@@ -289,6 +291,9 @@ def test_newton_towards_simplex_boundary_fails():
     ({"bounds": 3.0}, r"bounds must be a pair"),
     ({"starts": [[0.1, 0.2, 0.3]]}, r"starts must have shape \(m, 2\)"),
     ({"escape_radius": -5.0}, r"escape_radius must be > 0"),
+    ({"multiplier_tol": 0.0}, r"multiplier_tol must be > 0"),
+    ({"rng": "seven"}, r"rng must be None, a non-negative integer seed"),
+    ({"rng": -3}, r"rng must be None, a non-negative integer seed"),
 ])
 def test_fixed_points_bad_arguments_raise(kwargs, match):
     with pytest.raises(InvalidParameter, match=match):
@@ -314,3 +319,13 @@ def test_newton_start_outside_simplex_raises():
 def test_classify_bad_input_raises(mu, tol, match):
     with pytest.raises(InvalidParameter, match=match):
         classify_fixed_point(mu, tol)
+
+
+def test_multipliers_at_invalid_state_raise():
+    with pytest.raises(InvalidParameter, match="state must have length 2, got 1"):
+        multipliers(Henon(), [0.1])
+
+
+def test_multipliers_at_non_policy_raise():
+    with pytest.raises(InvalidPolicy, match="must sum to 1"):
+        multipliers(Replicator(ref.RPS_PAYOFF, 0.1), [0.2, 0.2, 0.2])

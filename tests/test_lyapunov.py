@@ -163,6 +163,13 @@ def test_henon_spectrum_matches_published_values():
     assert_allclose(res.exponents, ref.HENON_EXPONENTS, atol=3e-3)
 
 
+def test_henon_standard_error_is_consistent_with_published_value():
+    res = lyapunov_spectrum(Henon(), [0.0, 0.0], n_steps=1_000_000, block=10_000)
+    assert np.all(res.stderr < 1e-3)
+    assert np.all(np.abs(res.exponents - ref.HENON_EXPONENTS)
+                  <= 5.0 * res.stderr + ref.HENON_EXPONENTS_ATOL)
+
+
 def test_henon_exponent_sum_is_log_b():
     # log|det J| = log b at every step, so the QR log-diagonal sums to it exactly
     res = lyapunov_spectrum(Henon(1.4, 0.3), [0.0, 0.0], n_steps=20_000)

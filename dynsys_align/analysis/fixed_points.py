@@ -649,7 +649,13 @@ def fixed_points(map, *, n_starts: int = 64, rng=None, starts=None,
     multiplier_tol = check_positive(multiplier_tol, "multiplier_tol")
     radius = _radius(map, escape_radius)
     box = None if bounds is None else _bounds_box(bounds, map.chart_dim)
-    gen = np.random.default_rng(0 if rng is None else rng)
+    try:
+        gen = np.random.default_rng(0 if rng is None else rng)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameter(
+            f"rng must be None, a non-negative integer seed or a "
+            f"numpy.random.Generator, got rng = {rng!r}"
+        ) from exc
 
     found: list[tuple[np.ndarray, float]] = []
     failures = 0

@@ -274,9 +274,9 @@ class LyapunovResult:
     Attributes
     ----------
     exponents : ndarray, shape (k,)
-        Lyapunov exponents in decreasing order of the QR columns (for a
-        converged run this is decreasing order of value). NaN unless
-        ``status == "ok"``.
+        Lyapunov exponents in the order of the tangent frame's columns, which
+        the QR method sorts by decreasing value as the run converges. NaN
+        unless ``status == "ok"``.
     stderr : ndarray, shape (k,)
         Standard errors from batch means over the complete blocks (NaN with
         fewer than two complete blocks or when ``status != "ok"``). Orbit
@@ -289,8 +289,8 @@ class LyapunovResult:
         Human-readable account of the status.
     running : ndarray, shape (n_blocks, k)
         Running estimates: the average over the first ``steps[i]`` measured
-        steps. On escape only the blocks completed before it are filled (a
-        diagnostic of the approach to the boundary, not an exponent).
+        steps. On escape it holds only the blocks completed before the escape
+        (a diagnostic of the approach to the boundary, not an exponent).
     steps : ndarray of int, shape (n_blocks,)
         Measured step counts at which ``running`` was recorded.
     n_steps : int
@@ -381,9 +381,8 @@ def lyapunov_spectrum(map, x0=None, n_steps: int = 10_000, n_transient: int = 1_
     Each step multiplies the ``n x k`` orthonormal tangent frame ``Q`` by the
     chart Jacobian ``J(u_t)`` and refactorises ``J Q = Q' R`` by Gram-Schmidt
     with reorthogonalisation; exponent ``j`` is the time average of
-    ``log R_jj``. For
-    ``k = n`` the sum of the exponents is the average of ``log |det J|``
-    exactly, up to rounding. The cost is ``O(n^2 k)`` per step plus a Jacobian
+    ``log R_jj``. For ``k = n`` the sum of the exponents is the average of
+    ``log |det J|`` exactly, up to rounding. The cost is ``O(n^2 k)`` per step plus a Jacobian
     evaluation (``2 n`` extra step evaluations without an analytic Jacobian,
     whose central differences are accurate to about 1e-10).
 
@@ -397,9 +396,9 @@ def lyapunov_spectrum(map, x0=None, n_steps: int = 10_000, n_transient: int = 1_
     (Euclidean maps, or any non-finite state or tangent vector) and NaN
     exponents. A simplex orbit that drifts towards the boundary too slowly to
     cross the escape radius within ``n_transient + n_steps`` steps is not
-    detected: its exponents describe the drift, typically values near 0
-    because the Jacobian tends to a constant at a vertex; check ``result.x``.
-    On a map that is not invertible a tangent vector can be mapped exactly to
+    detected: its exponents describe the drift (for the alignment maps values
+    near ``log alpha``, as their Jacobian tends to ``alpha I`` at a vertex);
+    check ``result.x``. On a map that is not invertible a tangent vector can be mapped exactly to
     zero (logistic map at its critical point), giving ``-inf``.
 
     References
