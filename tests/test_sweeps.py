@@ -10,7 +10,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import dynsys_align.analysis.regimes as regimes_module
 import dynsys_align.sweeps.bifurcation as bifurcation_module
-from dynsys_align.exceptions import InvalidParameter, InvalidPreferenceMatrix
+from dynsys_align.exceptions import (
+    DataFormatError,
+    InvalidParameter,
+    InvalidPreferenceMatrix,
+)
 from dynsys_align.maps import MRSIPO, UpdateMap
 from dynsys_align.maps.classic import Logistic
 from dynsys_align.sweeps import RegimeMap, bifurcation_diagram, regime_map
@@ -344,6 +348,19 @@ def test_regime_map_survives_netcdf_round_trip(cycle_regimes, tmp_path):
     assert_array_equal(back.coords["beta"], cycle_regimes.coords["beta"])
 
 
+def test_loading_a_dataset_without_regime_variables_is_rejected(cycle_regimes):
+    ds = cycle_regimes.to_xarray().drop_vars("period")
+    with pytest.raises(DataFormatError, match="lacks variable\\(s\\) period"):
+        RegimeMap.from_xarray(ds)
+
+
+def test_loading_a_dataset_with_other_regime_names_is_rejected(cycle_regimes):
+    ds = cycle_regimes.to_xarray()
+    ds["kind"].attrs["flag_meanings"] = "stable unstable"
+    with pytest.raises(DataFormatError, match="names kinds \\['stable', 'unstable'\\]"):
+        RegimeMap.from_xarray(ds)
+
+
 def test_kind_name_maps_codes_to_names():
     assert RegimeMap.kind_name(3) == "chaotic"
     assert RegimeMap.kind_name([5, 0]).tolist() == ["divergent", "fixed_point"]
@@ -471,6 +488,12 @@ def test_invalid_preference_matrix_in_batch_is_rejected():
     with pytest.raises(InvalidPreferenceMatrix, match="P_ij \\+ P_ji = 1"):
         regime_map(_cycle_map(), {"beta": [1.0]},
                    matrices=[np.array([[0.5, 0.9], [0.9, 0.5]])], progress=False)
+
+
+def test_criteria_of_wrong_type_are_rejected():
+    with pytest.raises(InvalidParameter, match="criteria must be a Criteria instance"):
+        regime_map(_cycle_map(), {"beta": [1.0]}, criteria={"max_period": 8},
+                   progress=False)
 
 
 def test_regime_map_rejects_start_off_the_simplex():
