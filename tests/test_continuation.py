@@ -52,6 +52,20 @@ def saddle_step(x, p, out):
     out[1] = p[0] * x[1]
 
 
+@compiled_step
+def damped_hedge_step(z, p, out):
+    # z -> g z + eta S softmax(z), S = P - 1/2 stored in p[2:]; a user simplex
+    # map without a Jacobian (MRS-IPO with alpha = g, lam = 1, beta = eta)
+    K = z.size
+    w = np.exp(z - z.max())
+    w /= w.sum()
+    for i in range(K):
+        acc = 0.0
+        for j in range(K):
+            acc += p[2 + i * K + j] * w[j]
+        out[i] = p[1] * z[i] + p[0] * acc
+
+
 def quadratic(r):
     return UpdateMap.from_kernels(quadratic_step, dim=1, params=[r],
                                   param_names=["r"], name="Quadratic")
@@ -266,6 +280,20 @@ def test_mrsipo_neimark_sacker_in_beta_at_theorem_threshold(alpha, lam, a):
     sp = br.special_points[0]
     assert_allclose(sp.param, critical, atol=1e-8)
     assert_allclose(np.abs(sp.multipliers), [1.0, 1.0], atol=1e-10)
+
+
+def test_user_simplex_map_without_jacobian_gets_the_theorem_threshold():
+    a, g = 0.25, 0.7
+    S = rps(a) - 0.5
+    m = UpdateMap.from_kernels(damped_hedge_step, dim=3,
+                               params=np.concatenate([[1.0, g], S.ravel()]),
+                               param_names=["eta", "g"], space="simplex",
+                               name="DampedHedge")
+    critical = np.sqrt(3.0 * (1.0 - g ** 2)) / a
+    br = continue_orbit(m, "eta", [0.5, 0.3, 0.2], 1.0, 2.0 * critical)
+    assert [sp.kind for sp in br.special_points] == ["neimark_sacker"]
+    assert_allclose(br.special_points[0].param, critical, atol=1e-8)
+    assert_allclose(br.special_points[0].point, np.full(3, 1 / 3), atol=1e-10)
 
 
 def test_mrsipo_uniform_point_is_a_trivial_branch_with_changing_multipliers():
