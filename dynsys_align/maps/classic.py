@@ -78,7 +78,7 @@ class Logistic(UpdateMap):
         return super().check_param(name, value)
 
     def default_state(self) -> np.ndarray:
-        """``[0.3]``: a generic point of (0, 1), off the preimages of 0 and 1/2."""
+        """``[0.3]``: an interior point of (0, 1) away from the special points 0, 1/2, 1."""
         return np.array([0.3])
 
 
