@@ -146,7 +146,8 @@ def test_periodic_orbit_henon_monodromy_determinant_is_b_to_the_period():
     assert orb.stability == "saddle"
 
 
-@pytest.mark.parametrize("beta, label", [(4.0, "stable focus"), (12.0, "unstable focus")])
+@pytest.mark.parametrize("beta, label",
+                         [(4.0, "stable focus"), (12.0, "unstable focus")])
 def test_periodic_orbit_mrsipo_uniform_point_has_theory_multipliers(beta, label):
     a, alpha, lam = 0.2, 0.5, 0.8
     m = MRSIPO(rps(a), alpha=alpha, beta=beta, lam=lam)
