@@ -217,7 +217,7 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
     return u, r, max_iter, NEWTON_MAX_ITER
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FixedPoint:
     """A fixed point with its multipliers and stability label.
 
@@ -242,7 +242,7 @@ class FixedPoint:
     stability: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NewtonResult:
     """Outcome of :func:`newton_fixed_point`.
 

@@ -267,7 +267,7 @@ def max_lyapunov_kernel(step, jac, has_jac, simplex, u0, p, n_transient, n_steps
     return sums[0, 0] / n_steps, status, u
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LyapunovResult:
     """Outcome of :func:`lyapunov_spectrum` or :func:`max_lyapunov`.
 
