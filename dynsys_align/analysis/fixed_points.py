@@ -465,9 +465,9 @@ def newton_fixed_point(map, x0, *, tol: float = 1e-12, max_iter: int = 100,
 
     Notes
     -----
-    Newton's method converges quadratically near a fixed point whose
-    multipliers are all different from 1, and from anywhere in a neighbourhood
-    only. A step is halved until the squared residual decreases (Armijo rule);
+    Newton's method converges quadratically from starts close enough to a
+    fixed point none of whose multipliers equals 1; from farther away it may
+    reach another fixed point or fail. A step is halved until the squared residual decreases (Armijo rule);
     when ``DF(u) - I`` is numerically singular a steepest-descent step is
     taken instead, so the iteration can stall at a local minimum of the
     residual that is not a root; that is reported as a failure, never as a
