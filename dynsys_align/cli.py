@@ -153,7 +153,7 @@ def _start_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--x0", default=None, metavar="PI",
                    help="initial policy as comma-separated probabilities "
-                        "(default: drawn from a flat Dirichlet with --seed; the "
+                        "(default: drawn from a Dirichlet(3, ..., 3) with --seed; the "
                         "uniform policy is often an unstable fixed point)")
     return p
 
@@ -526,8 +526,9 @@ def _kind_counts(ds) -> dict[str, int]:
 
 def _generic_start(K: int, seed) -> np.ndarray:
     # The uniform policy is a fixed point of every map with uniform reference
-    # and sampler on a cycle, so orbits start from a generic interior point.
-    return np.random.default_rng(seed).dirichlet(np.ones(K))
+    # and sampler on a cycle, so orbits start from a generic interior point;
+    # concentration 3 keeps it away from the faces of the simplex.
+    return np.random.default_rng(seed).dirichlet(np.full(K, 3.0))
 
 
 def _demo_cases():
@@ -747,7 +748,7 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
             lines.append("")
         elif step == "collapse":
             m = MRSIPO(mats["transitive4"], alpha=1.0, beta=5.0, lam=1.0)
-            orbit = m.orbit(None, 150 if quick else 300)
+            orbit = m.orbit(np.full(m.K, 1.0 / m.K), 150 if quick else 300)
             fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.2),
                                            layout="constrained")
             plot_time_series(orbit, ax=ax1,
@@ -756,6 +757,7 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
             plot_time_series(orbit, ax=ax2, log=True, legend=False,
                              ylabel=r"$\pi_i$ (log scale)")
             ax1.set_xlabel("")
+            ax2.set_ylim(top=3.0)
             save(fig, "collapse_transitive4.png")
             from .maps import entropy
 
