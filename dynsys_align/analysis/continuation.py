@@ -99,7 +99,7 @@ def bifurcation_test_functions(multipliers) -> dict[str, float]:
     }
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class SpecialPoint:
     """A bifurcation located on a branch.
 
@@ -138,7 +138,7 @@ class SpecialPoint:
     eigenvector: np.ndarray | None = None
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Branch:
     """A continued branch of fixed points or period-``k`` orbits.
 
@@ -185,7 +185,7 @@ class Branch:
         return int(self.params.size)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Cascade:
     """Result of :func:`period_doubling_cascade`.
 

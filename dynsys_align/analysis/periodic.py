@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit, types
@@ -304,7 +304,7 @@ def _newton_periodic(kernels, u0, p, k, tol, max_iter):
             f"no convergence in {max_iter} Newton iterations (residual {res:.3g})")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class PeriodicOrbit:
     """A periodic orbit refined by Newton's method, with its multipliers.
 
@@ -625,10 +625,10 @@ def find_periodic_orbits(map, starts=None, *, n_starts: int = 8, rng=None,
             continue
         if not any(_same_orbit(o, orb, 1e-6) for o in found):
             found.append(orb)
-    for o in found:
-        # present each orbit from its lexicographically smallest chart point
+    # present each orbit from its lexicographically smallest chart point
+    for idx, o in enumerate(found):
         i = min(range(o.period), key=lambda j: tuple(o.chart_points[j]))
-        o.chart_points = np.roll(o.chart_points, -i, axis=0)
-        o.points = np.roll(o.points, -i, axis=0)
+        found[idx] = replace(o, chart_points=np.roll(o.chart_points, -i, axis=0),
+                             points=np.roll(o.points, -i, axis=0))
     found.sort(key=lambda o: (o.period, tuple(o.chart_points[0])))
     return found
