@@ -323,6 +323,36 @@ def test_regime_map_accepts_maps_as_matrices():
     assert names[1] in ("periodic", "quasi_periodic")
 
 
+def test_three_parameter_grid_assigns_each_axis_its_parameter():
+    # stability depends on beta * lam against sqrt(3 (1 - alpha^2)) / a: a wrong
+    # assignment of values to axes would move cells across the threshold
+    a = 0.25
+    grid = {"alpha": np.array([0.0, 0.9]), "beta": np.array([4.0, 12.0]),
+            "lam": np.array([0.2, 1.0])}
+    rm = regime_map(_cycle_map(a=a), grid, x0=START, n_transient=3000, n_keep=500,
+                    progress=False)
+    assert rm.dims == ("alpha", "beta", "lam") and rm.shape == (2, 2, 2)
+    al, be, la = np.meshgrid(grid["alpha"], grid["beta"], grid["lam"], indexing="ij")
+    stable = be * la < 0.9 * rps_neimark_sacker(a, al)
+    unstable = be * la > 1.1 * rps_neimark_sacker(a, al)
+    assert stable.sum() == 5 and unstable.sum() == 3
+    names = rm.kind_names()
+    assert np.all(names[stable] == "fixed_point")
+    assert np.all(np.isin(names[unstable], ["periodic", "quasi_periodic"]))
+
+
+def test_logistic_regime_map_follows_the_period_doubling_route():
+    # fixed point below r = 3, 2-cycle up to 1 + sqrt(6), 4-cycle up to ~3.544,
+    # and chaos at r = 3.9 with a positive exponent
+    rm = regime_map(Logistic(3.0), {"r": [2.8, 3.2, 3.5, 3.9]}, n_transient=3000,
+                    n_keep=1000, progress=False)
+    assert rm.kind_names().tolist() == ["fixed_point", "periodic", "periodic",
+                                        "chaotic"]
+    assert rm.period.tolist()[:3] == [1, 2, 4]
+    assert rm.lyapunov[3] > 0.0
+    assert np.all(np.isnan(rm.entropy))  # a Euclidean map has no policy
+
+
 def test_regime_map_to_xarray_stores_codes_with_flag_meanings(cycle_regimes):
     ds = cycle_regimes.to_xarray()
     assert ds["kind"].dims == ("alpha", "beta")

@@ -257,8 +257,8 @@ def bifurcation_diagram(map, param: str, values, *, x0=None, n_transient: int = 
         What to record: a coordinate index (of the policy for simplex maps,
         of the state otherwise), ``"entropy"`` (simplex maps, nats), or a
         vectorised function taking states of shape ``(rows, n_keep, dim)``
-        (policies for simplex maps) and returning shape ``(rows, n_keep)``.
-        Default: coordinate 0.
+        (policies for simplex maps; ``rows`` the values of one chunk) and
+        returning shape ``(rows, n_keep)``. Default: coordinate 0.
     lyapunov : bool, default False
         Also estimate the largest Lyapunov exponent of each orbit.
     n_lyapunov : int, default 1000
