@@ -48,7 +48,13 @@ def _compile(func, signature, what):
         return func
     if not callable(func):
         raise TypeError(f"{what} must be a function, got {func!r}")
-    return njit(signature, cache=True)(func)
+    try:
+        return njit(signature, cache=True)(func)
+    except RuntimeError:
+        # Defined without a source file (interactive prompt, doctest): compile
+        # without the on-disk cache.
+        logger.info("compiling %s without a disk cache (no source file)", func)
+        return njit(signature)(func)
 
 
 def compiled_step(func):
