@@ -269,16 +269,41 @@ def build_parser() -> argparse.ArgumentParser:
 # --- shared helpers -----------------------------------------------------------
 
 
-def _setup_logging(verbosity: int) -> None:
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the message."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def _setup_logging(verbosity: int):
+    """Send the package's log to stderr at the chosen level; return an undo function.
+
+    The undo restores the logger as it was, so calling :func:`main` inside a
+    larger program (or a test session) leaves its logging untouched.
+    """
     level = logging.WARNING if verbosity <= 0 else (
         logging.INFO if verbosity == 1 else logging.DEBUG)
     root = logging.getLogger("dynsys_align")
-    if not any(getattr(h, "_dynsys_cli", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._dynsys_cli = True
-        root.addHandler(handler)
+    old_level = root.level
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
     root.setLevel(level)
+
+    def undo():
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+    return undo
 
 
 def _load_preferences(spec: str):
@@ -843,7 +868,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return int(exc.code or 0)
-    _setup_logging(args.verbose)
+    undo_logging = _setup_logging(args.verbose)
     if os.environ.get("MPLBACKEND") is None:
         import matplotlib
 
@@ -858,3 +883,5 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        undo_logging()

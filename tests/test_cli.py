@@ -304,3 +304,51 @@ def test_demo_help_lists_out_and_quick(capsys):
     assert main(["demo", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--quick" in out and "(default: dynsys-align-out)" in out
+
+
+# --- sweep execution options ----------------------------------------------------
+
+
+def _kinds(path):
+    xr = pytest.importorskip("xarray")
+    with xr.open_dataset(path) as ds:
+        return ds["kind"].values.copy(), ds["lyapunov"].values.copy()
+
+
+REGIMES_TINY = ["regimes", "--alpha", "0.2,0.6", "--beta", "3:12:3", *FAST]
+
+
+def test_regimes_checkpoint_resume_gives_same_map(tmp_path, capsys):
+    ckpt = tmp_path / "ckpt"
+    for run in ("first", "second"):
+        assert main([*REGIMES_TINY, "--chunk-size", "2", "--checkpoint", str(ckpt),
+                     "--out", str(tmp_path / run), "-v"]) == 0
+    # 6 cells in chunks of 2: the second run finds all 3 chunks on disk
+    assert "3 loaded from checkpoints, computing 0" in capsys.readouterr().err
+    k1, l1 = _kinds(tmp_path / "first" / "regimes.nc")
+    k2, l2 = _kinds(tmp_path / "second" / "regimes.nc")
+    np.testing.assert_array_equal(k1, k2)
+    np.testing.assert_array_equal(l1, l2)
+
+
+def test_regimes_dask_backend_matches_local(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    assert main([*REGIMES_TINY, "--out", str(tmp_path / "local")]) == 0
+    assert main([*REGIMES_TINY, "--backend", "dask", "--chunk-size", "3",
+                 "--out", str(tmp_path / "dask")]) == 0
+    k1, l1 = _kinds(tmp_path / "local" / "regimes.nc")
+    k2, l2 = _kinds(tmp_path / "dask" / "regimes.nc")
+    np.testing.assert_array_equal(k1, k2)
+    np.testing.assert_array_equal(l1, l2)
+
+
+def test_verbose_flag_logs_info_on_stderr_and_restores_logging(tmp_path, capsys):
+    import logging
+
+    pkg = logging.getLogger("dynsys_align")
+    before = (pkg.level, list(pkg.handlers))
+    assert main([*REGIMES_TINY, "-v", "--out", str(tmp_path)]) == 0
+    assert "INFO dynsys_align.sweeps" in capsys.readouterr().err
+    assert main([*REGIMES_TINY, "--out", str(tmp_path)]) == 0
+    assert "INFO" not in capsys.readouterr().err
+    assert (pkg.level, list(pkg.handlers)) == before
