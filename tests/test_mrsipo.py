@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from dynsys_align import MRSIPO, InvalidParameter, InvalidPolicy, InvalidPreferenceMatrix
+from dynsys_align import (
+    MRSIPO,
+    InvalidParameter,
+    InvalidPolicy,
+    InvalidPreferenceMatrix,
+)
 from dynsys_align.maps import entropy
 from dynsys_align.maps._kernels import entropy_chart
 
