@@ -127,12 +127,17 @@ def _common_parent() -> argparse.ArgumentParser:
 
 def _model_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    g = p.add_argument_group("model (MRS-IPO)")
+    from .preferences import BUILTIN_NAMES
+
+    g = p.add_argument_group(
+        "model (MRS-IPO)",
+        "--alpha, --beta and --lam take one number, a range start:stop:num "
+        "(num values from start to stop inclusive) or a list a,b,c; ranges "
+        "are for bifurcation and regimes.")
     g.add_argument("--preferences", "-P", default="cyclic3", metavar="NAME|PATH",
-                   help="built-in preference matrix name (cyclic3, cyclic4, "
-                        "transitive3, transitive4, bt4, condorcet4, smith4, ...) "
-                        "or a .npy/.csv file with the K x K matrix "
-                        "(default: %(default)s)")
+                   help="built-in preference matrix name "
+                        f"({', '.join(BUILTIN_NAMES)}) or a .npy/.csv file with "
+                        "the K x K matrix (default: %(default)s)")
     g.add_argument("--alpha", default=_DEFAULTS["alpha"], metavar="VALUE",
                    help="weight of the current policy in the reference, in [0, 1] "
                         "(default: %(default)s)")
@@ -200,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
-        "demo", parents=[common], formatter_class=fmt,
+        "demo", parents=[common],
         help="run the showcase on built-in examples and write figures + report",
         description="Regimes of the K = 3 cycle, cyclic4 and transitive4 at "
                     "representative parameters, compared with the closed-form "
@@ -219,9 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="resolution of the PNG figures (default: %(default)s)")
 
     p = sub.add_parser(
-        "classify", parents=[common, model, start], formatter_class=fmt,
+        "classify", parents=[common, model, start],
         help="regime of one parameter point",
-        description="Iterate MRS-IPO from the uniform policy (or --x0), discard "
+        description="Iterate MRS-IPO from a generic start (or --x0), discard "
                     "the transient and report the regime (fixed_point, periodic, "
                     "quasi_periodic, chaotic, collapse, divergent), period, "
                     "largest Lyapunov exponent and entropy.",
@@ -230,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the orbit figure into DIR (default: none)")
 
     p = sub.add_parser(
-        "fixed-points", parents=[common, model], formatter_class=fmt,
+        "fixed-points", parents=[common, model],
         help="fixed points, multipliers and stability",
         description="Newton's method from many seeded starts; prints each fixed "
                     "point with its multipliers and stability label.",
@@ -242,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: none)")
 
     p = sub.add_parser(
-        "bifurcation", parents=[common, model, start, sweep], formatter_class=fmt,
+        "bifurcation", parents=[common, model, start, sweep],
         help="bifurcation diagram in one parameter",
         description="Give exactly one of --alpha/--beta/--lam as a range, e.g. "
                     "--beta 0.5:15:300. Writes bifurcation_<param>.png and "
@@ -254,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the largest Lyapunov exponent panel")
 
     p = sub.add_parser(
-        "regimes", parents=[common, model, start, sweep], formatter_class=fmt,
+        "regimes", parents=[common, model, start, sweep],
         help="regime map over one to three parameters",
         description="Give one to three of --alpha/--beta/--lam as ranges. Writes "
                     "regimes.nc (netCDF) and, for two parameters, regimes.png "
