@@ -90,7 +90,8 @@ def parse_values(text: str, name: str) -> np.ndarray:
         else:
             raise ValueError(text)
     except ValueError:
-        raise InvalidParameter(f"{name} must be {rule}, got {name} = {text!r}") from None
+        raise InvalidParameter(
+            f"{name} must be {rule}, got {name} = {text!r}") from None
     if len(parts) == 3:
         if num < 1:
             raise InvalidParameter(
@@ -201,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                "a,b,c.\nExample: dynsys-align bifurcation --preferences cyclic3 "
                "--alpha 0.5 --beta 0.5:15:300",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -317,7 +319,7 @@ def _load_preferences(spec: str):
     path = Path(spec)
     if path.suffix.lower() in (".npy", ".csv") or path.exists():
         if not path.exists():
-            raise OSError(f"preference file not found: {spec}")
+            raise FileNotFoundError(f"preference file not found: {spec}")
         return load_matrix(path)
     return from_name(spec)
 
@@ -366,17 +368,14 @@ def _out_dir(path) -> Path:
     return out
 
 
-def _fmt(x, spec=".4g") -> str:
-    if x is None:
-        return "-"
-    return format(x, spec)
-
-
 def _regime_line(r) -> str:
     period = f" (period {r.period})" if r.period else ""
-    entropy = "-" if r.entropy is None else f"{r.entropy:.4g}"
-    return (f"{r.kind}{period}, largest Lyapunov exponent {r.lyapunov:.4g}, "
-            f"entropy {entropy} nats")
+    entropy = "not defined" if r.entropy is None else f"{r.entropy:.4g} nats"
+    if np.isfinite(r.lyapunov):
+        lyap = f"{r.lyapunov:.4g}"
+    else:
+        lyap = "not defined (the orbit leaves the interior)"
+    return f"{r.kind}{period}, largest Lyapunov exponent {lyap}, entropy {entropy}"
 
 
 def _save_figure(fig, path: Path, dpi: int = 100) -> Path:
@@ -485,8 +484,8 @@ def _cmd_bifurcation(args) -> int:
     client = _client_arg(args)
     d = bifurcation_diagram(
         m, param, values[param], x0=_start(args, m), n_transient=args.n_transient,
-        n_keep=args.n_keep,
-        lyapunov=not args.no_lyapunov, backend=args.backend, client=client,
+        n_keep=args.n_keep, lyapunov=not args.no_lyapunov, backend=args.backend,
+        client=client,
         chunk_size=args.chunk_size, checkpoint_dir=args.checkpoint,
         progress=not args.no_progress,
     )
@@ -517,8 +516,9 @@ def _cmd_regimes(args) -> int:
     client = _client_arg(args)
     rm = regime_map(
         m, grid, x0=_start(args, m), n_transient=args.n_transient,
-        n_keep=args.n_keep, backend=args.backend, client=client, chunk_size=args.chunk_size,
-        checkpoint_dir=args.checkpoint, progress=not args.no_progress,
+        n_keep=args.n_keep, backend=args.backend, client=client,
+        chunk_size=args.chunk_size, checkpoint_dir=args.checkpoint,
+        progress=not args.no_progress,
     )
     out = _out_dir(args.out)
     ds = rm.to_xarray()
@@ -529,8 +529,8 @@ def _cmd_regimes(args) -> int:
     if len(grid) == 2:
         overlays = []
         a = _rps_margin(P)
-        if a is not None and set(grid) == {"alpha", "beta"}:
-            lam = float(values["lam"][0])
+        lam = float(values["lam"][0])
+        if a is not None and set(grid) == {"alpha", "beta"} and lam > 0.0:
             overlays.append(neimark_sacker_overlay(a, grid["alpha"], lam=lam,
                                                    transpose=True))
         ax = plot_regime_map(ds, x="beta" if "beta" in grid else None,

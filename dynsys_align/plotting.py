@@ -494,12 +494,14 @@ def plot_time_series(orbit, labels=None, *, ax=None, start: int = 0,
     """
     X = np.asarray(orbit, dtype=float)
     if X.ndim != 2:
-        raise InvalidParameter(f"orbit must be 2-D (rounds x coordinates), got {X.shape}")
+        raise InvalidParameter(
+            f"orbit must be 2-D (rounds x coordinates), got {X.shape}")
     K = X.shape[1]
     if labels is None:
         labels = [rf"$\pi_{{{i}}}$" for i in range(K)]
     elif len(labels) != K:
-        raise InvalidParameter(f"need {K} labels, one per coordinate, got {len(labels)}")
+        raise InvalidParameter(
+            f"need {K} labels, one per coordinate, got {len(labels)}")
     ax = _new_axes(ax, (6.4, 3.6))
     t = np.arange(start, start + X.shape[0])
     for i in range(K):
@@ -579,9 +581,9 @@ def plot_ternary(orbits, labels=None, *, vertex_labels=None, ax=None,
             raise InvalidPolicy(f"orbit {k} has negative or non-finite entries")
         dev = np.abs(o.sum(axis=1) - 1.0)
         if dev.size and dev.max() > 1e-6:
+            worst = o.sum(axis=1)[dev.argmax()]
             raise InvalidPolicy(
-                f"orbit {k} leaves the simplex: a row sums to {o.sum(axis=1)[dev.argmax()]!r}"
-            )
+                f"orbit {k} leaves the simplex: a row sums to {worst!r}")
     if labels is not None and len(labels) != len(orbits):
         raise InvalidParameter(f"need {len(orbits)} labels, got {len(labels)}")
     vertex_labels = vertex_labels or [r"$y_0$", r"$y_1$", r"$y_2$"]

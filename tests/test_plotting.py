@@ -1,4 +1,4 @@
-"""Figures drawn on small inputs with the Agg backend: the artists must carry the data."""
+"""Figures drawn on small inputs with the Agg backend; the artists carry the data."""
 
 import matplotlib
 
