@@ -493,7 +493,6 @@ def _cmd_bifurcation(args) -> int:
     data = out / f"bifurcation_{param}.nc"
     d.to_xarray().to_netcdf(data, engine=NETCDF_ENGINE)
     fig = plot_bifurcation(d, lyapunov=not args.no_lyapunov, param=param,
-                           ylabel=r"$\pi_0$",
                            title=f"{args.preferences}: bifurcation in {param}")
     print(f"wrote {data}")
     print(f"wrote {_save_figure(fig, out / f'bifurcation_{param}.png')}")
@@ -706,7 +705,7 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
                     n_transient=n_tr, n_keep=100 if quick else 200, lyapunov=True,
                     progress=False)
                 fig = plot_bifurcation(
-                    d, param="beta", ylabel=r"$\pi_0$",
+                    d, param="beta",
                     title=rf"{name}: $\alpha = {alpha:g}$, $\lambda = 1$")
                 if name == "cyclic3":
                     crit = rps_neimark_sacker(a3, 0.5)

@@ -93,6 +93,18 @@ def _new_axes(ax, figsize):
     return ax
 
 
+def _observable_label(name) -> str:
+    if not name:
+        return "observable"
+    name = str(name)
+    head, _, index = name.partition("_")
+    if head in ("pi", "x") and index.isdigit():
+        return rf"$\{head}_{{{index}}}$" if head == "pi" else rf"$x_{{{index}}}$"
+    if name == "entropy":
+        return "entropy (nats)"
+    return name
+
+
 def _get(obj, name, default=None):
     if isinstance(obj, Mapping):
         return obj.get(name, default)
@@ -129,7 +141,8 @@ def plot_bifurcation(diagram, lyapunov: bool = True, *, ax=None, param=None,
         Parameter name for the x label (``"beta"`` is shown as ``β``); defaults
         to ``diagram.param``.
     ylabel : str, optional
-        Label of the observable axis; default ``"observable"``.
+        Label of the observable axis; default from ``diagram.observable``
+        (``"pi_0"`` is shown as ``π_0``), else ``"observable"``.
     title : str, optional
         Figure title.
     markersize : float, default 1.0
@@ -199,7 +212,7 @@ def plot_bifurcation(diagram, lyapunov: bool = True, *, ax=None, param=None,
     ax_pts.plot(np.repeat(values, points.shape[1]), points.ravel(), ls="none",
                 marker=".", ms=markersize, color="black", alpha=0.6,
                 rasterized=True)
-    ax_pts.set_ylabel(ylabel or "observable")
+    ax_pts.set_ylabel(ylabel or _observable_label(_get(diagram, "observable")))
     if title:
         ax_pts.set_title(title)
     if two:

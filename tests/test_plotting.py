@@ -90,6 +90,13 @@ def test_bifurcation_accepts_attribute_objects_and_symbol_labels():
     assert fig.axes[1].get_xlabel() == r"$\beta$"
 
 
+def test_bifurcation_labels_observable_with_its_symbol():
+    d = _logistic_diagram()
+    d["observable"] = "pi_2"
+    fig = plot_bifurcation(d, lyapunov=False)
+    assert fig.axes[0].get_ylabel() == r"$\pi_{2}$"
+
+
 def test_bifurcation_lyapunov_panel_needs_two_axes():
     _, ax = plt.subplots()
     with pytest.raises(InvalidParameter, match="needs two Axes"):
