@@ -482,6 +482,7 @@ def _cmd_bifurcation(args) -> int:
     P = _load_preferences(args.preferences)
     m = _build_map(P, values)
     client = _client_arg(args)
+    out = _out_dir(args.out)
     d = bifurcation_diagram(
         m, param, values[param], x0=_start(args, m), n_transient=args.n_transient,
         n_keep=args.n_keep, lyapunov=not args.no_lyapunov, backend=args.backend,
@@ -489,7 +490,6 @@ def _cmd_bifurcation(args) -> int:
         chunk_size=args.chunk_size, checkpoint_dir=args.checkpoint,
         progress=not args.no_progress,
     )
-    out = _out_dir(args.out)
     data = out / f"bifurcation_{param}.nc"
     d.to_xarray().to_netcdf(data, engine=NETCDF_ENGINE)
     fig = plot_bifurcation(d, lyapunov=not args.no_lyapunov, param=param,
@@ -513,13 +513,13 @@ def _cmd_regimes(args) -> int:
     P = _load_preferences(args.preferences)
     m = _build_map(P, values)
     client = _client_arg(args)
+    out = _out_dir(args.out)
     rm = regime_map(
         m, grid, x0=_start(args, m), n_transient=args.n_transient,
         n_keep=args.n_keep, backend=args.backend, client=client,
         chunk_size=args.chunk_size, checkpoint_dir=args.checkpoint,
         progress=not args.no_progress,
     )
-    out = _out_dir(args.out)
     ds = rm.to_xarray()
     ds.to_netcdf(out / "regimes.nc", engine=NETCDF_ENGINE)
     print(f"wrote {out / 'regimes.nc'}")

@@ -352,3 +352,24 @@ def test_verbose_flag_logs_info_on_stderr_and_restores_logging(tmp_path, capsys)
     assert main([*REGIMES_TINY, "--out", str(tmp_path)]) == 0
     assert "INFO" not in capsys.readouterr().err
     assert (pkg.level, list(pkg.handlers)) == before
+
+
+def test_regimes_over_one_parameter_writes_data_without_figure(tmp_path, capsys):
+    # alpha = 0.5: threshold 7.5, so beta = 5 is stable and beta = 10 is not
+    assert main(["regimes", "--alpha", "0.5", "--beta", "5,10", "--out",
+                 str(tmp_path), *FAST]) == 0
+    kind, _ = _kinds(tmp_path / "regimes.nc")
+    xr = pytest.importorskip("xarray")
+    with xr.open_dataset(tmp_path / "regimes.nc") as ds:
+        names = str(ds["kind"].attrs["flag_meanings"]).split()
+    assert names[int(kind.ravel()[0])] == "fixed_point"
+    assert names[int(kind.ravel()[1])] in ("periodic", "quasi_periodic")
+    assert not (tmp_path / "regimes.png").exists()
+
+
+def test_output_folder_that_is_a_file_gives_one_line_error(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    assert main(["bifurcation", "--beta", "1:2:2", "--out", str(blocker), *FAST]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("dynsys-align: error: ")
