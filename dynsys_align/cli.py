@@ -39,8 +39,8 @@ PROG = "dynsys-align"
 DEFAULT_OUT = "dynsys-align-out"
 _SWEEPABLE = ("alpha", "beta", "lam")
 _DEFAULTS = {"alpha": "0.5", "beta": "10", "lam": "1"}
-#: xarray engine of the data files: netCDF-3 through scipy, a required dependency,
-#: readable by ``xarray.open_dataset`` and ``RegimeMap.load``.
+#: xarray engine of the bifurcation data files: netCDF-3 through scipy (a required
+#: dependency), the format :meth:`~dynsys_align.sweeps.RegimeMap.save` writes too.
 NETCDF_ENGINE = "scipy"
 
 
@@ -520,9 +520,9 @@ def _cmd_regimes(args) -> int:
         chunk_size=args.chunk_size, checkpoint_dir=args.checkpoint,
         progress=not args.no_progress,
     )
-    ds = rm.to_xarray()
-    ds.to_netcdf(out / "regimes.nc", engine=NETCDF_ENGINE)
+    rm.save(out / "regimes.nc")
     print(f"wrote {out / 'regimes.nc'}")
+    ds = rm.to_xarray()
     counts = _kind_counts(ds)
     print("cells per regime: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
     if len(grid) == 2:

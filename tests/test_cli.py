@@ -218,6 +218,16 @@ def test_regimes_map_file_agrees_with_threshold(tmp_path, capsys):
     assert np.all(np.isin(names[above], ["periodic", "quasi_periodic"]))
 
 
+def test_regimes_file_reads_back_as_regime_map(tmp_path, capsys):
+    from dynsys_align.sweeps import RegimeMap
+
+    assert main(["regimes", "--alpha", "0,0.5", "--beta", "2:14:3",
+                 "--out", str(tmp_path), *FAST]) == 0
+    rm = RegimeMap.load(tmp_path / "regimes.nc")
+    assert rm.shape == (2, 3)
+    assert_allclose(rm.coords["beta"], [2.0, 8.0, 14.0])
+
+
 # --- bad input ----------------------------------------------------------------
 
 
