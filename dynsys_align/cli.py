@@ -622,6 +622,11 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
     list of pathlib.Path
         The files written, ``report.txt`` last.
 
+    Raises
+    ------
+    OSError
+        If the output folder cannot be created or written.
+
     Notes
     -----
     Cost: with a warm numba cache a few seconds (``quick``) to some tens of

@@ -43,7 +43,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Regime kinds in their conventional order (the codes of a regime map index it).
+#: Regime kinds in the order of :data:`dynsys_align.analysis.regimes.KINDS` (a
+#: regime code indexes it). Kept here so that plotting does not import, and
+#: compile, the analysis kernels.
 REGIME_KINDS = (
     "fixed_point",
     "periodic",
@@ -533,7 +535,24 @@ def plot_time_series(orbit, labels=None, *, ax=None, start: int = 0,
 def barycentric(pi) -> np.ndarray:
     """Planar coordinates of K = 3 policies in the equilateral ternary triangle.
 
-    Vertex ``e_0`` is at (0, 0), ``e_1`` at (1, 0) and ``e_2`` at (1/2, sqrt(3)/2).
+    The policy ``pi`` is placed at ``pi_0 e_0 + pi_1 e_1 + pi_2 e_2`` with the
+    vertices ``e_0 = (0, 0)``, ``e_1 = (1, 0)`` and ``e_2 = (1/2, sqrt(3)/2)``.
+
+    Parameters
+    ----------
+    pi : array_like, shape (..., 3)
+        Policies (rows of a matrix allowed). Not validated here; see
+        :func:`plot_ternary`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 2)
+        ``(x, y)`` of each policy.
+
+    Examples
+    --------
+    >>> barycentric([1/3, 1/3, 1/3]).round(6)
+    array([0.5     , 0.288675])
     """
     P = np.asarray(pi, dtype=float)
     return np.stack([P[..., 1] + 0.5 * P[..., 2], _SQRT3_2 * P[..., 2]], axis=-1)

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose  # noqa: E402
 from dynsys_align.exceptions import InvalidParameter, InvalidPolicy  # noqa: E402
 from dynsys_align.plotting import (  # noqa: E402
     REGIME_COLORS,
+    REGIME_KINDS,
     barycentric,
     neimark_sacker_overlay,
     plot_bifurcation,
@@ -139,6 +140,13 @@ def test_regime_cells_are_painted_in_their_kind_colour():
     rgba = mesh.cmap(mesh.norm(np.asarray(mesh.get_array()).reshape(codes.shape)))
     for (i, j), code in np.ndenumerate(codes):
         assert to_hex(rgba[i, j]) == REGIME_COLORS[names[code]].lower()
+
+
+def test_regime_kinds_follow_the_classifier_order():
+    from dynsys_align.analysis.regimes import KINDS
+
+    assert REGIME_KINDS == KINDS
+    assert set(REGIME_COLORS) == set(KINDS)
 
 
 def test_regime_colours_are_distinct():
