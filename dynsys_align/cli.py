@@ -574,7 +574,7 @@ def _demo_cases():
     ]
 
 
-def _theory_verdict(name, P, alpha, beta, lam):
+def _theory_verdict(P, alpha, beta, lam):
     """What the closed forms predict: (prediction text, predicted kinds or None)."""
     from .theory import collapse_ratio, contraction_modulus, rps_neimark_sacker
 
@@ -587,8 +587,8 @@ def _theory_verdict(name, P, alpha, beta, lam):
         return (f"beta*lam = {beta * lam:g} > Neimark-Sacker threshold "
                 f"{crit:.4g}: orbits keep circulating",
                 ("periodic", "quasi_periodic"))
-    if alpha == 1.0 and getattr(P, "is_strongly_transitive", None) and (
-            P.is_strongly_transitive(strict=True)):
+    strict_sst = P.is_strongly_transitive(strict=True)
+    if alpha == 1.0 and strict_sst:
         return ("alpha = 1 with strictly transitive P: entropy collapse onto "
                 "the top response", ("collapse",))
     q = contraction_modulus(P, alpha, beta, lam)
@@ -596,8 +596,11 @@ def _theory_verdict(name, P, alpha, beta, lam):
         return (f"contraction modulus {q:.3g} < 1: unique globally attracting "
                 "fixed point", ("fixed_point",))
     ratio = collapse_ratio(alpha, beta, lam)
-    return (f"contraction modulus {q:.3g} >= 1: no closed-form prediction "
-            f"(collapse ratio beta*lam/(1-alpha) = {ratio:.3g})", None)
+    if strict_sst:
+        return (f"strictly transitive P, collapse ratio beta*lam/(1-alpha) = "
+                f"{ratio:.3g}: the limit approaches the top response as the "
+                "ratio grows (no threshold to compare)", None)
+    return (f"contraction modulus {q:.3g} >= 1: no closed-form prediction", None)
 
 
 def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
@@ -629,9 +632,9 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
 
     Notes
     -----
-    Cost: with a warm numba cache a few seconds (``quick``) to some tens of
-    seconds; the first run in a fresh environment adds the one-off compilation
-    of the kernels. The regime of each point is decided on one orbit of finite
+    Cost: with a warm numba cache about 5 to 15 seconds on two cores (less
+    with ``quick``); the first run in a fresh environment adds the one-off
+    compilation of the package's kernels (about 40 seconds on two cores). The regime of each point is decided on one orbit of finite
     length (see :func:`dynsys_align.analysis.regimes.classify`), so points
     chosen close to a threshold could be misread; the representative points sit
     well away from the thresholds.
@@ -686,7 +689,7 @@ def run_demo(out, *, quick: bool = False, seed: int = 0, progress: bool = True,
                 m = MRSIPO(P, alpha=alpha, beta=beta, lam=lam)
                 r = classify(m, _generic_start(m.K, seed), n_transient=n_tr,
                              n_keep=n_keep)
-                text, predicted = _theory_verdict(name, P, alpha, beta, lam)
+                text, predicted = _theory_verdict(P, alpha, beta, lam)
                 if predicted is None:
                     verdict = "no prediction"
                 else:
