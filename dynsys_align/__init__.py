@@ -16,9 +16,9 @@ Examples
 'fixed_point'
 """
 
-import importlib
 import logging
 
+from . import _lazy
 from .exceptions import (
     ConvergenceError,
     DataFormatError,
@@ -37,11 +37,15 @@ _SUBMODULES = (
     "analysis", "data", "maps", "optima", "plotting", "preferences", "sweeps", "theory",
 )
 
+# Public names, keyed by the module that defines them.
 _EXPORTS = {
-    "maps": (
+    "maps.base": (
         "UpdateMap", "compiled_step", "compiled_jacobian", "entropy", "softmax",
-        "MRSIPO", "MRSDPO", "FiniteStepIPO", "Logistic", "Henon", "Replicator",
     ),
+    "maps.alignment": ("MRSIPO",),
+    "maps.dpo": ("MRSDPO",),
+    "maps.finite_step": ("FiniteStepIPO",),
+    "maps.classic": ("Logistic", "Henon", "Replicator"),
     "preferences": (
         "PreferenceMatrix", "BUILTIN_NAMES", "bradley_terry", "cyclic",
         "from_attribute_scores", "from_name", "from_tournament", "load_matrix",
@@ -51,21 +55,32 @@ _EXPORTS = {
         "ipo_optimum", "dpo_optimum", "DPOResult", "condorcet_top", "smith_top",
         "order_preserving", "smith_top_sampling", "SamplingResult",
     ),
-    "analysis": (
+    "analysis.fixed_points": (
         "fixed_points", "newton_fixed_point", "multipliers", "classify_fixed_point",
-        "FixedPoint", "lyapunov_spectrum", "max_lyapunov", "LyapunovResult",
+        "FixedPoint",
+    ),
+    "analysis.lyapunov": ("lyapunov_spectrum", "max_lyapunov", "LyapunovResult"),
+    "analysis.periodic": (
         "detect_period", "periodic_orbit", "find_periodic_orbits", "PeriodicOrbit",
+    ),
+    "analysis.continuation": (
         "continue_orbit", "continue_doubled_orbit", "period_doubling_cascade",
-        "Branch", "SpecialPoint", "Cascade", "classify", "summarize", "Criteria",
-        "Regime", "RegimeSummary", "KINDS",
+        "Branch", "SpecialPoint", "Cascade",
+    ),
+    "analysis.regimes": (
+        "classify", "summarize", "Criteria", "Regime", "RegimeSummary", "KINDS",
     ),
     "sweeps": ("bifurcation_diagram", "regime_map", "BifurcationDiagram", "RegimeMap"),
+    "plotting": (
+        "plot_bifurcation", "plot_regime_map", "plot_time_series", "plot_ternary",
+        "plot_multipliers",
+    ),
     "theory": (
         "rps_matrix", "rps_neimark_sacker", "rps_multipliers", "contraction_modulus",
         "contraction_boundary", "collapse_ratio",
     ),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__getattr__, __dir__, _lazy_names = _lazy.attach(__name__, _EXPORTS, _SUBMODULES)
 
 __all__ = [
     "ConvergenceError",
@@ -75,21 +90,5 @@ __all__ = [
     "InvalidPolicy",
     "InvalidPreferenceMatrix",
     "NoFiniteOptimum",
-    *_SUBMODULES,
-    *_WHERE,
+    *_lazy_names,
 ]
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

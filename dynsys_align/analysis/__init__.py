@@ -9,65 +9,30 @@ the validation helpers and the exceptions, never the sweeps, plotting or the
 command line.
 """
 
-from .continuation import (
-    Branch,
-    Cascade,
-    SpecialPoint,
-    bifurcation_test_functions,
-    continue_doubled_orbit,
-    continue_orbit,
-    period_doubling_cascade,
-)
-from .fixed_points import (
-    FixedPoint,
-    NewtonResult,
-    classify_fixed_point,
-    fixed_points,
-    multipliers,
-    newton_fixed_point,
-)
-from .lyapunov import LyapunovResult, lyapunov_spectrum, max_lyapunov
-from .periodic import PeriodicOrbit, detect_period, find_periodic_orbits, periodic_orbit
-from .regimes import (
-    KINDS,
-    Criteria,
-    Regime,
-    RegimeSummary,
-    classify,
-    kind_code,
-    kind_name,
-    kind_names,
-    summarize,
-)
+from .. import _lazy
 
-__all__ = [
-    "FixedPoint",
-    "NewtonResult",
-    "classify_fixed_point",
-    "fixed_points",
-    "multipliers",
-    "newton_fixed_point",
-    "LyapunovResult",
-    "lyapunov_spectrum",
-    "max_lyapunov",
-    "PeriodicOrbit",
-    "detect_period",
-    "find_periodic_orbits",
-    "periodic_orbit",
-    "Branch",
-    "Cascade",
-    "SpecialPoint",
-    "bifurcation_test_functions",
-    "continue_doubled_orbit",
-    "continue_orbit",
-    "period_doubling_cascade",
-    "KINDS",
-    "Criteria",
-    "Regime",
-    "RegimeSummary",
-    "classify",
-    "kind_code",
-    "kind_name",
-    "kind_names",
-    "summarize",
-]
+_EXPORTS = {
+    "fixed_points": (
+        "FixedPoint", "NewtonResult", "classify_fixed_point", "fixed_points",
+        "multipliers", "newton_fixed_point",
+    ),
+    "lyapunov": ("LyapunovResult", "lyapunov_spectrum", "max_lyapunov"),
+    "periodic": (
+        "PeriodicOrbit", "detect_period", "find_periodic_orbits", "periodic_orbit",
+    ),
+    "continuation": (
+        "Branch", "Cascade", "SpecialPoint", "bifurcation_test_functions",
+        "continue_doubled_orbit", "continue_orbit", "period_doubling_cascade",
+    ),
+    "regimes": (
+        "KINDS", "Criteria", "Regime", "RegimeSummary", "classify", "kind_code",
+        "kind_name", "kind_names", "summarize",
+    ),
+}
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, _EXPORTS)
+
+# The function fixed_points shares its name with its module; importing the module
+# (as other analyses do) would set the package attribute to the module, so the
+# function is bound eagerly here.
+from .fixed_points import fixed_points as fixed_points  # noqa: E402

@@ -7,22 +7,14 @@ learning rate) hold the iterative alignment maps; ``classic`` holds reference
 systems with known answers. Nothing here imports the analyses.
 """
 
-from .alignment import MRSIPO
-from .base import UpdateMap, compiled_jacobian, compiled_step, entropy, softmax
-from .classic import Henon, Logistic, Replicator
-from .dpo import MRSDPO
-from .finite_step import FiniteStepIPO
+from .. import _lazy
 
-__all__ = [
-    "UpdateMap",
-    "compiled_step",
-    "compiled_jacobian",
-    "entropy",
-    "softmax",
-    "MRSIPO",
-    "MRSDPO",
-    "FiniteStepIPO",
-    "Logistic",
-    "Henon",
-    "Replicator",
-]
+_EXPORTS = {
+    "base": ("UpdateMap", "compiled_step", "compiled_jacobian", "entropy", "softmax"),
+    "alignment": ("MRSIPO",),
+    "dpo": ("MRSDPO",),
+    "finite_step": ("FiniteStepIPO",),
+    "classic": ("Logistic", "Henon", "Replicator"),
+}
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, _EXPORTS)
