@@ -1,4 +1,4 @@
-"""Iterative alignment maps: MRS-IPO (and, built on the same layout, MRS-DPO).
+"""Iterative alignment maps: MRS-IPO and the base class the alignment maps share.
 
 Each round computes the preference-optimisation optimum against a reference
 policy and a sampling distribution that are both fed by the current policy:
@@ -12,7 +12,9 @@ In logits this is the map ``z -> alpha z + (1 - alpha) log pi_ref
 Alignment: From One-Shot Optima to Iterative Dynamics", arXiv 2602.12180).
 
 Parameter vector layout shared by the alignment maps:
-``[alpha, beta, lam, P (K*K, row-major), log pi_ref (K), pi0 (K)]``.
+``[alpha, beta, lam, P (K*K, row-major), log pi_ref (K), pi0 (K)]``. MRS-DPO
+(``dpo.py``) uses it too; the finite-learning-rate map (``finite_step.py``) is
+built only through the public extension point and extends it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .._validation import (
 from ._kernels import stack_vector
 from .base import UpdateMap, compiled_jacobian, compiled_step
 
-__all__ = ["MRSIPO", "alignment_params", "unpack_alignment_params"]
+__all__ = ["AlignmentMap", "MRSIPO", "alignment_params", "unpack_alignment_params"]
 
 N_SCALARS = 3
 
@@ -118,7 +120,55 @@ def ipo_jacobian(z, p, J):
         J[i, i] += alpha
 
 
-class MRSIPO(UpdateMap):
+class AlignmentMap(UpdateMap):
+    """Shared base of the iterative alignment maps (parameter layout, views, checks).
+
+    Subclasses set the kernels and may override :meth:`check_preferences` to
+    reject matrices for which their round has no finite optimum.
+    """
+
+    space = "simplex"
+    param_names = ("alpha", "beta", "lam")
+
+    def __init__(self, P, alpha, beta, lam, ref=None, pi0=None):
+        p = alignment_params(P, alpha, beta, lam, ref, pi0)
+        A = as_preference_array(P)
+        self.check_preferences(A)
+        super().__init__(p, A.shape[0])
+        self.preferences = P
+
+    def check_preferences(self, P: np.ndarray) -> None:
+        """Reject preference matrices the map cannot use (default: accept all)."""
+
+    def check_param(self, name, value):
+        if name in ("alpha", "lam"):
+            return check_unit_interval(value, name)
+        if name == "beta":
+            return check_positive(value, name)
+        return super().check_param(name, value)
+
+    @property
+    def K(self) -> int:
+        """Number of candidate responses."""
+        return self.dim
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The preference matrix as a float array."""
+        return unpack_alignment_params(self.params, self.dim)[3].copy()
+
+    @property
+    def ref(self) -> np.ndarray:
+        """The base reference policy."""
+        return np.exp(unpack_alignment_params(self.params, self.dim)[4])
+
+    @property
+    def pi0(self) -> np.ndarray:
+        """The offline sampling distribution."""
+        return unpack_alignment_params(self.params, self.dim)[5].copy()
+
+
+class MRSIPO(AlignmentMap):
     """Multi-round sampled IPO: iterated IPO with feedback into reference and sampler.
 
     ``MRSIPO(P, alpha, beta, lam, ref=None, pi0=None)``: one round maps the
@@ -161,43 +211,8 @@ class MRSIPO(UpdateMap):
     array([0.333333, 0.333333, 0.333333])
     """
 
-    space = "simplex"
-    param_names = ("alpha", "beta", "lam")
     step_kernel = ipo_step
     jacobian_kernel = ipo_jacobian
-
-    def __init__(self, P, alpha, beta, lam, ref=None, pi0=None):
-        p = alignment_params(P, alpha, beta, lam, ref, pi0)
-        K = as_preference_array(P).shape[0]
-        super().__init__(p, K)
-        self.preferences = P
-
-    def check_param(self, name, value):
-        if name in ("alpha", "lam"):
-            return check_unit_interval(value, name)
-        if name == "beta":
-            return check_positive(value, name)
-        return super().check_param(name, value)
-
-    @property
-    def K(self) -> int:
-        """Number of candidate responses."""
-        return self.dim
-
-    @property
-    def matrix(self) -> np.ndarray:
-        """The preference matrix as a float array."""
-        return unpack_alignment_params(self.params, self.dim)[3].copy()
-
-    @property
-    def ref(self) -> np.ndarray:
-        """The base reference policy."""
-        return np.exp(unpack_alignment_params(self.params, self.dim)[4])
-
-    @property
-    def pi0(self) -> np.ndarray:
-        """The offline sampling distribution."""
-        return unpack_alignment_params(self.params, self.dim)[5].copy()
 
     def contraction_modulus(self) -> float:
         """``alpha + beta lam ||P - 1/2||_2 / 2``; below 1 the map is a contraction."""

@@ -25,14 +25,11 @@ import numpy as np
 
 from .. import _bradley_terry as bt
 from .._validation import (
-    as_preference_array,
     check_policy,
-    check_positive,
-    check_unit_interval,
 )
 from ..exceptions import ConvergenceError, NoFiniteOptimum
-from .alignment import alignment_params, unpack_alignment_params
-from .base import UpdateMap, compiled_jacobian, compiled_step
+from .alignment import AlignmentMap, unpack_alignment_params
+from .base import compiled_jacobian, compiled_step
 
 __all__ = ["MRSDPO", "FIT_TOL", "FIT_MAX_ITER", "MU_FLOOR"]
 
@@ -125,7 +122,7 @@ def dpo_jacobian(z, p, J):
         J[i, i] += alpha
 
 
-class MRSDPO(UpdateMap):
+class MRSDPO(AlignmentMap):
     """Multi-round sampled DPO: iterated DPO with feedback into reference and sampler.
 
     ``MRSDPO(P, alpha, beta, lam, ref=None, pi0=None)``: one round maps the
@@ -198,16 +195,11 @@ class MRSDPO(UpdateMap):
     True
     """
 
-    space = "simplex"
-    param_names = ("alpha", "beta", "lam")
     step_kernel = dpo_step
     jacobian_kernel = dpo_jacobian
 
-    def __init__(self, P, alpha, beta, lam, ref=None, pi0=None):
-        p = alignment_params(P, alpha, beta, lam, ref, pi0)
-        A = as_preference_array(P)
-        K = A.shape[0]
-        cut = bt.support_cut(A, range(K))
+    def check_preferences(self, P):
+        cut = bt.support_cut(P, range(P.shape[0]))
         if cut is not None:
             top, rest = cut
             raise NoFiniteOptimum(
@@ -215,35 +207,6 @@ class MRSDPO(UpdateMap):
                 f"responses {top} beat responses {rest} with probability exactly 1 "
                 "(P_ij = 1 across this cut), so their Bradley-Terry scores diverge"
             )
-        super().__init__(p, K)
-        self.preferences = P
-
-    def check_param(self, name, value):
-        if name in ("alpha", "lam"):
-            return check_unit_interval(value, name)
-        if name == "beta":
-            return check_positive(value, name)
-        return super().check_param(name, value)
-
-    @property
-    def K(self) -> int:
-        """Number of candidate responses."""
-        return self.dim
-
-    @property
-    def matrix(self) -> np.ndarray:
-        """The preference matrix as a float array."""
-        return unpack_alignment_params(self.params, self.dim)[3].copy()
-
-    @property
-    def ref(self) -> np.ndarray:
-        """The base reference policy."""
-        return np.exp(unpack_alignment_params(self.params, self.dim)[4])
-
-    @property
-    def pi0(self) -> np.ndarray:
-        """The offline sampling distribution."""
-        return unpack_alignment_params(self.params, self.dim)[5].copy()
 
     def scores(self, pi) -> np.ndarray:
         """Bradley-Terry scores ``s(mu)`` of the round that starts at policy ``pi``.
