@@ -10,7 +10,10 @@ systems with known answers. Nothing here imports the analyses.
 from .. import _lazy
 
 _EXPORTS = {
-    "base": ("UpdateMap", "compiled_step", "compiled_jacobian", "entropy", "softmax"),
+    "base": (
+        "UpdateMap", "compiled_step", "compiled_jacobian", "entropy", "softmax",
+        "softmax_into", "stack_vector",
+    ),
     "alignment": ("MRSIPO",),
     "dpo": ("MRSDPO",),
     "finite_step": ("FiniteStepIPO",),

@@ -36,6 +36,7 @@ __all__ = [
     "softmax_chart",
     "entropy_chart",
     "stack_vector",
+    "softmax_into",
 ]
 
 _vec = types.float64[::1]
@@ -74,6 +75,26 @@ def stack_vector(n):
     at the top of a kernel, never inside a loop, and keep ``n`` small.
     """
     return carray(_stack_alloc_float64(n), n)
+
+
+@njit(cache=True)
+def softmax_into(z, out):
+    """Write ``softmax(z)`` into ``out`` (max-shifted, so finite for any finite z).
+
+    A building block for kernels: most simplex maps start from the policy of
+    their input logits.
+    """
+    zmax = z[0]
+    for i in range(1, z.size):
+        if z[i] > zmax:
+            zmax = z[i]
+    total = 0.0
+    for i in range(z.size):
+        out[i] = math.exp(z[i] - zmax)
+        total += out[i]
+    inv = 1.0 / total
+    for i in range(z.size):
+        out[i] *= inv
 
 
 @njit(JACOBIAN_SIGNATURE, cache=True)

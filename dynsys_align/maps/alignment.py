@@ -19,8 +19,6 @@ built only through the public extension point and extends it.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._validation import (
@@ -29,7 +27,7 @@ from .._validation import (
     check_positive,
     check_unit_interval,
 )
-from ._kernels import stack_vector
+from ._kernels import softmax_into, stack_vector
 from .base import UpdateMap, compiled_jacobian, compiled_step
 
 __all__ = ["AlignmentMap", "MRSIPO", "alignment_params", "unpack_alignment_params"]
@@ -68,18 +66,10 @@ def ipo_step(z, p, out):
     o = 3
     lr = o + K * K
     q = lr + K
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = stack_vector(K)
-    s = 0.0
+    softmax_into(z, pi)
     for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        s += pi[i]
-    scale = lam / s
-    for i in range(K):
-        pi[i] = scale * pi[i] + (1.0 - lam) * p[q + i]
+        pi[i] = lam * pi[i] + (1.0 - lam) * p[q + i]
     for i in range(K):
         acc = 0.0
         for j in range(K):
@@ -95,17 +85,8 @@ def ipo_jacobian(z, p, J):
     beta = p[1]
     lam = p[2]
     o = 3
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = stack_vector(K)
-    s = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        s += pi[i]
-    for i in range(K):
-        pi[i] /= s
+    softmax_into(z, pi)
     # w_i = (P pi)_i
     w = stack_vector(K)
     for i in range(K):

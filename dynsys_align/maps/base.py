@@ -22,6 +22,7 @@ from numba.core.registry import CPUDispatcher
 from .._validation import check_finite_vector, check_policy
 from ..exceptions import InvalidParameter
 from . import _kernels as K_
+from ._kernels import softmax_into, stack_vector
 
 __all__ = [
     "UpdateMap",
@@ -29,6 +30,8 @@ __all__ = [
     "compiled_jacobian",
     "entropy",
     "softmax",
+    "softmax_into",
+    "stack_vector",
 ]
 
 logger = logging.getLogger(__name__)

@@ -13,14 +13,12 @@ the exceptions, nothing higher.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._validation import _scalar as _real
 from .._validation import check_positive
 from ..exceptions import InvalidParameter
-from ._kernels import stack_vector
+from ._kernels import softmax_into, stack_vector
 from .base import UpdateMap, compiled_jacobian, compiled_step
 
 __all__ = ["Logistic", "Henon", "Replicator"]
@@ -155,17 +153,8 @@ class Henon(UpdateMap):
 def replicator_step(z, p, out):
     K = z.size
     eta = p[0]
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = stack_vector(K)
-    s = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        s += pi[i]
-    for i in range(K):
-        pi[i] /= s
+    softmax_into(z, pi)
     for i in range(K):
         acc = 0.0
         for j in range(K):
@@ -178,17 +167,8 @@ def replicator_jacobian(z, p, J):
     # dz'/dz = I + eta A D with D = diag(pi) - pi pi^T
     K = z.size
     eta = p[0]
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = stack_vector(K)
-    s = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        s += pi[i]
-    for i in range(K):
-        pi[i] /= s
+    softmax_into(z, pi)
     w = stack_vector(K)
     for i in range(K):
         acc = 0.0

@@ -19,8 +19,6 @@ validation helpers and the exceptions.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import _bradley_terry as bt
@@ -28,6 +26,7 @@ from .._validation import (
     check_policy,
 )
 from ..exceptions import ConvergenceError, NoFiniteOptimum
+from ._kernels import softmax_into
 from .alignment import AlignmentMap, unpack_alignment_params
 from .base import compiled_jacobian, compiled_step
 
@@ -50,18 +49,11 @@ def dpo_step(z, p, out):
     o = 3
     lr = o + K * K
     q = lr + K
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = np.empty(K)
-    tot = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        tot += pi[i]
+    softmax_into(z, pi)
     mu = np.empty(K)
     for i in range(K):
-        mu[i] = max(lam * pi[i] / tot + (1.0 - lam) * p[q + i], MU_FLOOR)
+        mu[i] = max(lam * pi[i] + (1.0 - lam) * p[q + i], MU_FLOOR)
     P = np.empty((K, K))
     for i in range(K):
         for j in range(K):
@@ -87,17 +79,8 @@ def dpo_jacobian(z, p, J):
     lam = p[2]
     o = 3
     q = o + K * K + K
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = np.empty(K)
-    tot = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        tot += pi[i]
-    for i in range(K):
-        pi[i] /= tot
+    softmax_into(z, pi)
     mu = np.empty(K)
     for i in range(K):
         mu[i] = max(lam * pi[i] + (1.0 - lam) * p[q + i], MU_FLOOR)

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..exceptions import InvalidParameter
 from .alignment import MRSIPO, alignment_params, unpack_alignment_params
-from .base import UpdateMap, compiled_jacobian, compiled_step
+from .base import UpdateMap, compiled_jacobian, compiled_step, softmax_into
 
 __all__ = ["FiniteStepIPO"]
 
@@ -66,18 +66,11 @@ def finite_ipo_step(z, p, out):
     o = _N_SCALARS
     lr = o + K * K
     q = lr + K
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = np.empty(K)
-    tot = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        tot += pi[i]
+    softmax_into(z, pi)
     mu = np.empty(K)
     for i in range(K):
-        mu[i] = lam * pi[i] / tot + (1.0 - lam) * p[q + i]
+        mu[i] = lam * pi[i] + (1.0 - lam) * p[q + i]
     # target_k = beta ((P mu)_k - 1/2) and the round's reference logits
     target = np.empty(K)
     ref_t = np.empty(K)
@@ -113,17 +106,8 @@ def finite_ipo_jacobian(z, p, J):
     o = _N_SCALARS
     lr = o + K * K
     q = lr + K
-    zmax = z[0]
-    for i in range(1, K):
-        if z[i] > zmax:
-            zmax = z[i]
     pi = np.empty(K)
-    tot = 0.0
-    for i in range(K):
-        pi[i] = math.exp(z[i] - zmax)
-        tot += pi[i]
-    for i in range(K):
-        pi[i] /= tot
+    softmax_into(z, pi)
     mu = np.empty(K)
     for i in range(K):
         mu[i] = lam * pi[i] + (1.0 - lam) * p[q + i]
