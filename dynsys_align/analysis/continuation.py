@@ -239,6 +239,8 @@ def _orbit_sensitivity(step, jac, has_jac, simplex, u0, p, index, k, orbit, M, w
     zin = np.empty(m)
     zout = np.empty(m)
     J = np.empty((n, n))
+    work = np.empty(3 * n)
+    Jz = np.empty((m, m))
     tmp = np.empty((n, n))
     fp = np.empty(n)
     fm = np.empty(n)
@@ -254,7 +256,7 @@ def _orbit_sensitivity(step, jac, has_jac, simplex, u0, p, index, k, orbit, M, w
     for t in range(k):
         u = orbit[t]
         v = orbit[t + 1]
-        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
+        K_.chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J)
         K_.chart_step(step, simplex, u, p, zin, zout, v)
         pp[index] = p[index] + h
         K_.chart_step(step, simplex, u, pp, zin, zout, fp)

@@ -136,6 +136,8 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
     d = np.empty(n)
     Jd = np.empty(n)
     J = np.empty((n, n))
+    work = np.empty(3 * n)
+    Jz = np.empty((m, m))
     A = np.empty((n, n))
     u = u0.copy()
 
@@ -159,7 +161,7 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
         if it == max_iter:
             break
 
-        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
+        K_.chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J)
         for i in range(n):
             for j in range(n):
                 A[i, j] = J[i, j]

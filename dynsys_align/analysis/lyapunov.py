@@ -97,27 +97,6 @@ def _escape_code(simplex, u, radius):
     return STATUS_OK
 
 
-@njit(types.void(K_.StepType, K_.JacobianType, types.boolean, types.boolean, _vec,
-                 _vec, _vec, _mat, _mat), cache=True)
-def _chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, Jz, J):
-    # Same result as _kernels.chart_jacobian, but with caller-owned buffers so
-    # the per-step cost of the Lyapunov loop has no allocation.
-    n = u.size
-    if not has_jac:
-        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
-        return
-    if simplex:
-        for i in range(n):
-            zin[i] = u[i]
-        zin[n] = 0.0
-        jac(zin, p, Jz)
-        for i in range(n):
-            for j in range(n):
-                J[i, j] = Jz[i, j] - Jz[n, j]
-    else:
-        jac(u, p, J)
-
-
 @njit(types.Tuple((_mat, types.int64, types.int64, _vec))(
     K_.StepType, K_.JacobianType, types.boolean, types.boolean, _vec, _vec, _mat,
     types.int64, types.int64, types.int64, types.float64), cache=True)
@@ -164,6 +143,7 @@ def lyapunov_spectrum_kernel(step, jac, has_jac, simplex, u0, p, Q0, n_transient
     zin = np.empty(m)
     zout = np.empty(m)
     Jz = np.empty((m, m))
+    work = np.empty(3 * n)
     J = np.empty((n, n))
     W = np.empty((n, k))
     rdiag = np.empty(k)
@@ -181,7 +161,8 @@ def lyapunov_spectrum_kernel(step, jac, has_jac, simplex, u0, p, Q0, n_transient
     b = 0
     left_in_block = block
     for t in range(total):
-        _chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, Jz, J)
+        K_.chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz,
+                                 J)
         matmul_into(J, Q, W)
         gram_schmidt_qr(W, Q, rdiag)
         # a non-finite entry of J Q makes its column norm R_jj non-finite

@@ -170,6 +170,8 @@ def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
     zin = np.empty(m)
     zout = np.empty(m)
     J = np.empty((n, n))
+    work = np.empty(3 * n)
+    Jz = np.empty((m, m))
     tmp = np.empty((n, n))
     orbit[:, :] = np.nan
     M[:, :] = 0.0
@@ -179,7 +181,7 @@ def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
     for t in range(k):
         u = orbit[t]
         v = orbit[t + 1]
-        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
+        K_.chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J)
         K_.chart_step(step, simplex, u, p, zin, zout, v)
         for i in range(n):
             for j in range(n):

@@ -364,6 +364,8 @@ def orbit_statistics(step, jac, has_jac, simplex, u0, p, n_transient, n_keep,
     zin = np.empty(m)
     zout = np.empty(m)
     J = np.empty((n, n))
+    work = np.empty(3 * n)
+    Jz = np.empty((m, m))
     u = u0.copy()
     v = np.empty(n)
     w = np.empty(n)
@@ -389,7 +391,7 @@ def orbit_statistics(step, jac, has_jac, simplex, u0, p, n_transient, n_keep,
     log_min = 0.0
     done = total
     for t in range(1, total + 1):
-        K_.chart_jacobian(step, jac, has_jac, simplex, u, p, J)
+        K_.chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J)
         K_.chart_step(step, simplex, u, p, zin, zout, v)
         escaped = False
         for i in range(n):

@@ -28,7 +28,10 @@ __all__ = [
     "JacobianType",
     "no_jacobian",
     "chart_step",
+    "apply_chart_step",
     "chart_jacobian",
+    "chart_jacobian_into",
+    "chart_workspace",
     "orbit_chart",
     "advance_chart",
     "batch_orbit_chart",
@@ -102,12 +105,7 @@ def no_jacobian(x, p, J):  # pragma: no cover - placeholder, never called
     J[:, :] = np.nan
 
 
-@njit(types.void(StepType, types.boolean, _vec, _vec, _vec, _vec, _vec), cache=True)
-def chart_step(step, simplex, u, p, zin, zout, out):
-    """Apply the map in chart coordinates: ``out = F(u)``.
-
-    ``zin`` and ``zout`` are work buffers of the native dimension.
-    """
+def _chart_step(step, simplex, u, p, zin, zout, out):
     n = u.size
     if simplex:
         for i in range(n):
@@ -120,25 +118,33 @@ def chart_step(step, simplex, u, p, zin, zout, out):
         step(u, p, out)
 
 
-@njit(
-    types.void(StepType, JacobianType, types.boolean, types.boolean, _vec, _vec, _mat),
-    cache=True,
-)
-def chart_jacobian(step, jac, has_jac, simplex, u, p, J):
-    """Write the Jacobian of the map in chart coordinates at ``u`` into ``J``.
+# Compiled callers get the step inlined (a call would pass seven arrays and
+# touch their reference counts every step); Python callers get a cached,
+# eagerly compiled twin.
+chart_step = njit(inline="always")(_chart_step)
+chart_step.__doc__ = """Apply the map in chart coordinates: ``out = F(u)``.
 
-    With ``has_jac`` false a central finite difference of the step is used, with
-    a relative increment of about ``eps**(1/3)``.
-    """
-    n = u.size
+``zin`` and ``zout`` are work buffers of the native dimension (K for a simplex
+map). Inlined into compiled callers; from Python use :func:`apply_chart_step`.
+"""
+apply_chart_step = njit(types.void(StepType, types.boolean, _vec, _vec, _vec, _vec,
+                                   _vec), cache=True)(_chart_step)
+
+
+@njit(cache=True)
+def chart_workspace(n, simplex):
+    """Work buffers ``(zin, zout, work, Jz)`` for :func:`chart_jacobian_into`."""
     m = n + 1 if simplex else n
+    return np.empty(m), np.empty(m), np.empty(3 * n), np.empty((m, m))
+
+
+def _chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J):
+    n = u.size
     if has_jac:
-        zin = np.empty(m)
         if simplex:
             for i in range(n):
                 zin[i] = u[i]
             zin[n] = 0.0
-            Jz = np.empty((m, m))
             jac(zin, p, Jz)
             for i in range(n):
                 for j in range(n):
@@ -146,20 +152,45 @@ def chart_jacobian(step, jac, has_jac, simplex, u, p, J):
         else:
             jac(u, p, J)
         return
-    zin = np.empty(m)
-    zout = np.empty(m)
-    fp = np.empty(n)
-    fm = np.empty(n)
-    up = u.copy()
+    up = work[:n]
+    fp = work[n:2 * n]
+    fm = work[2 * n:]
+    for i in range(n):
+        up[i] = u[i]
     for j in range(n):
         h = 6.0554544523933395e-06 * max(1.0, abs(u[j]))
         up[j] = u[j] + h
-        chart_step(step, simplex, up, p, zin, zout, fp)
+        _chart_step_inline(step, simplex, up, p, zin, zout, fp)
         up[j] = u[j] - h
-        chart_step(step, simplex, up, p, zin, zout, fm)
+        _chart_step_inline(step, simplex, up, p, zin, zout, fm)
         up[j] = u[j]
         for i in range(n):
             J[i, j] = (fp[i] - fm[i]) / (2.0 * h)
+
+
+_chart_step_inline = chart_step
+chart_jacobian_into = njit(inline="always")(_chart_jacobian_into)
+chart_jacobian_into.__doc__ = """Write the chart Jacobian at ``u`` into ``J``, using caller buffers.
+
+The buffers come from :func:`chart_workspace`. With ``has_jac`` false, a central
+difference of the step with relative increment about ``eps**(1/3)``. Inlined
+into compiled callers, so a tangent-map loop allocates nothing per step.
+"""
+
+
+@njit(
+    types.void(StepType, JacobianType, types.boolean, types.boolean, _vec, _vec, _mat),
+    cache=True,
+)
+def chart_jacobian(step, jac, has_jac, simplex, u, p, J):
+    """Write the Jacobian of the map in chart coordinates at ``u`` into ``J``.
+
+    Allocates its work buffers; loops should use :func:`chart_jacobian_into`.
+    With ``has_jac`` false a central finite difference of the step is used, with
+    a relative increment of about ``eps**(1/3)``.
+    """
+    zin, zout, work, Jz = chart_workspace(u.size, simplex)
+    chart_jacobian_into(step, jac, has_jac, simplex, u, p, zin, zout, work, Jz, J)
 
 
 @njit(types.Tuple((_mat, types.int64))(StepType, types.boolean, _vec, _vec, types.int64,

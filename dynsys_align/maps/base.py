@@ -380,7 +380,8 @@ class UpdateMap:
         u = self.to_chart(x)
         m = self._dim
         out = np.empty(self.chart_dim)
-        K_.chart_step(step, simplex, u, self._params, np.empty(m), np.empty(m), out)
+        K_.apply_chart_step(step, simplex, u, self._params, np.empty(m), np.empty(m),
+                             out)
         return self.from_chart(out)
 
     def orbit(self, x0=None, n: int = 1000, stride: int = 1) -> np.ndarray:
@@ -413,7 +414,8 @@ class UpdateMap:
         u = np.ascontiguousarray(check_finite_vector(u, "u", dim=self.chart_dim))
         p = self._params if params is None else np.ascontiguousarray(params, float)
         out = np.empty(self.chart_dim)
-        K_.chart_step(step, simplex, u, p, np.empty(self._dim), np.empty(self._dim), out)
+        K_.apply_chart_step(step, simplex, u, p, np.empty(self._dim),
+                             np.empty(self._dim), out)
         return out
 
     def jacobian_chart(self, u, params=None) -> np.ndarray:
