@@ -500,7 +500,7 @@ def _cmd_bifurcation(args) -> int:
 
 
 def _cmd_regimes(args) -> int:
-    from .plotting import neimark_sacker_overlay, plot_regime_map
+    from .plotting import contraction_overlay, neimark_sacker_overlay, plot_regime_map
     from .sweeps import regime_map
 
     values = _parameters(args)
@@ -529,9 +529,12 @@ def _cmd_regimes(args) -> int:
         overlays = []
         a = _rps_margin(P)
         lam = float(values["lam"][0])
-        if a is not None and set(grid) == {"alpha", "beta"} and lam > 0.0:
-            overlays.append(neimark_sacker_overlay(a, grid["alpha"], lam=lam,
-                                                   transpose=True))
+        if set(grid) == {"alpha", "beta"} and lam > 0.0:
+            if a is not None:
+                overlays.append(neimark_sacker_overlay(a, grid["alpha"], lam=lam,
+                                                       transpose=True))
+            overlays.append(contraction_overlay(P, grid["alpha"], lam=lam,
+                                                transpose=True))
         ax = plot_regime_map(ds, x="beta" if "beta" in grid else None,
                              y="alpha" if "alpha" in grid else None,
                              overlays=overlays,

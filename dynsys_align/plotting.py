@@ -35,6 +35,7 @@ __all__ = [
     "plot_bifurcation",
     "plot_regime_map",
     "neimark_sacker_overlay",
+    "contraction_overlay",
     "plot_time_series",
     "plot_ternary",
     "plot_multipliers",
@@ -460,6 +461,60 @@ def neimark_sacker_overlay(a, alpha, *, lam: float = 1.0,
     crit = np.asarray(rps_neimark_sacker(a, alpha), dtype=float) / lam
     label = "Neimark-Sacker (theory)"
     style = {"color": "black", "ls": "--"}
+    if transpose:
+        return {"x": crit, "y": alpha, "label": label, "style": style}
+    return {"x": alpha, "y": crit, "label": label, "style": style}
+
+
+def contraction_overlay(P, alpha, *, lam: float = 1.0,
+                        transpose: bool = False) -> dict:
+    """The global-stability bound as an overlay for :func:`plot_regime_map`.
+
+    For any preference matrix, MRS-IPO is a contraction (one globally
+    attracting fixed point) while ``alpha + beta lam ||P - 1/2||_2 / 2 < 1``,
+    that is below ``beta lam = 2 (1 - alpha) / ||P - 1/2||_2`` (see
+    :func:`dynsys_align.theory.contraction_boundary`). The bound is sufficient,
+    not necessary: fixed points are often found beyond it, never oscillations
+    below it.
+
+    Parameters
+    ----------
+    P : PreferenceMatrix or array_like
+        Preference matrix.
+    alpha : array_like
+        Values of alpha in [0, 1] at which to evaluate the curve.
+    lam : float, default 1.0
+        Sampling mix; the curve's y values are divided by it, so with
+        ``lam != 1`` they are values of ``beta``.
+    transpose : bool, default False
+        Put alpha on the y axis instead of the x axis.
+
+    Returns
+    -------
+    dict
+        ``{"x", "y", "label", "style"}`` ready for ``overlays``.
+
+    Raises
+    ------
+    InvalidPreferenceMatrix, InvalidParameter
+        On an invalid matrix, alpha outside [0, 1] or lam outside (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dynsys_align.theory import rps_matrix
+    >>> ov = contraction_overlay(rps_matrix(0.25), [0.0, 0.5])
+    >>> np.round(ov["y"], 6)       # 2 (1 - alpha) / (0.25 sqrt(3))
+    array([4.618802, 2.309401])
+    """
+    from .theory import contraction_boundary
+
+    alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
+    if not (0.0 < lam <= 1.0):
+        raise InvalidParameter(f"lam must lie in (0, 1], got lam = {lam!r}")
+    crit = np.atleast_1d(np.asarray(contraction_boundary(P, alpha), float)) / lam
+    label = "contraction bound (theory)"
+    style = {"color": "#555555", "ls": ":"}
     if transpose:
         return {"x": crit, "y": alpha, "label": label, "style": style}
     return {"x": alpha, "y": crit, "label": label, "style": style}
