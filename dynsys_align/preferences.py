@@ -688,7 +688,7 @@ def cyclic(K: int = 3, margin: float = 0.2, labels=None) -> PreferenceMatrix:
 
 
 def transitive(K: int = 3, margin: float = 0.2, labels=None) -> PreferenceMatrix:
-    """A strictly SST matrix ranking ``0 > 1 > ... > K-1``.
+    """A strictly SST matrix that ranks the responses in index order, 0 first.
 
     ``P_ij = 1/2 + margin (j - i) / (K - 1)``: the gap between two responses
     grows linearly with their distance in the ranking, and ``margin`` is the
