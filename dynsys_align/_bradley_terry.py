@@ -36,6 +36,8 @@ import networkx as nx
 import numpy as np
 from numba import njit, types
 
+from ._linalg import lu_solve_inplace
+
 __all__ = [
     "bt_residual",
     "bt_loss",
@@ -111,37 +113,6 @@ def bt_loss(P, mu, s):
             d = s[i] - s[j]
             total += mu[i] * mu[j] * (P[i, j] * _softplus(-d) + P[j, i] * _softplus(d))
     return total
-
-
-@njit(types.boolean(_mat, _vec), cache=True)
-def _solve_inplace(A, b):
-    # Gaussian elimination with partial pivoting; b becomes the solution.
-    n = b.size
-    for c in range(n):
-        piv = c
-        big = abs(A[c, c])
-        for r in range(c + 1, n):
-            if abs(A[r, c]) > big:
-                big = abs(A[r, c])
-                piv = r
-        if big == 0.0 or not math.isfinite(big):
-            return False
-        if piv != c:
-            for k in range(n):
-                A[c, k], A[piv, k] = A[piv, k], A[c, k]
-            b[c], b[piv] = b[piv], b[c]
-        for r in range(c + 1, n):
-            f = A[r, c] / A[c, c]
-            if f != 0.0:
-                for k in range(c, n):
-                    A[r, k] -= f * A[c, k]
-                b[r] -= f * b[c]
-    for c in range(n - 1, -1, -1):
-        acc = b[c]
-        for k in range(c + 1, n):
-            acc -= A[c, k] * b[k]
-        b[c] = acc / A[c, c]
-    return True
 
 
 @njit(types.Tuple((_ivec, types.int64))(_vec), cache=True)
@@ -240,7 +211,7 @@ def fit_weighted_bt(P, mu, s, tol, max_iter):
         _reduced_jacobian(P, mu, s, free, A)
         for a in range(n):
             d[a] = r[free[a]]
-        if not _solve_inplace(A, d):
+        if not lu_solve_inplace(A, d, 0.0):
             ok = False
             break
         big = 0.0
@@ -311,7 +282,7 @@ def bt_sensitivity(P, mu, s, M):
         for a in range(n):
             i = free[a]
             col[a] = P[i, k] - _sigmoid(s[i] - s[k]) if i != k else 0.0
-        if not _solve_inplace(A, col):
+        if not lu_solve_inplace(A, col, 0.0):
             return False
         M[top, k] = 0.0
         for a in range(n):

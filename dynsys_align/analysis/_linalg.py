@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit, types
 
-__all__ = ["gram_schmidt_qr", "initial_frame", "matmul_into", "lu_solve_inplace"]
+__all__ = ["gram_schmidt_qr", "initial_frame", "matmul_into"]
 
 _vec = types.float64[::1]
 _mat = types.float64[:, ::1]
@@ -94,50 +94,3 @@ def initial_frame(n, k):
     rdiag = np.empty(k)
     gram_schmidt_qr(A, Q, rdiag)
     return Q
-
-
-@njit(types.boolean(_mat, _vec), cache=True)
-def lu_solve_inplace(A, b):
-    """Solve ``A x = b`` by Gaussian elimination with partial pivoting, in place.
-
-    ``A`` (square) is destroyed and ``b`` is overwritten by ``x``. Returns
-    False, leaving ``b`` unspecified, when a pivot is at most
-    ``n * eps * max|A_ij|`` (numerically singular) or an entry is not finite.
-    """
-    n = A.shape[0]
-    scale = 0.0
-    for i in range(n):
-        for j in range(n):
-            a = abs(A[i, j])
-            if not math.isfinite(a):
-                return False
-            if a > scale:
-                scale = a
-    if scale == 0.0:
-        return False
-    tiny = n * 2.220446049250313e-16 * scale
-    for c in range(n):
-        piv = c
-        big = abs(A[c, c])
-        for i in range(c + 1, n):
-            if abs(A[i, c]) > big:
-                big = abs(A[i, c])
-                piv = i
-        if big <= tiny:
-            return False
-        if piv != c:
-            for j in range(n):
-                A[c, j], A[piv, j] = A[piv, j], A[c, j]
-            b[c], b[piv] = b[piv], b[c]
-        for i in range(c + 1, n):
-            f = A[i, c] / A[c, c]
-            if f != 0.0:
-                for j in range(c, n):
-                    A[i, j] -= f * A[c, j]
-                b[i] -= f * b[c]
-    for i in range(n - 1, -1, -1):
-        acc = b[i]
-        for j in range(i + 1, n):
-            acc -= A[i, j] * b[j]
-        b[i] = acc / A[i, i]
-    return True

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, types
 
+from .._linalg import EPS, lu_solve_inplace
 from .._validation import check_positive
 from ..exceptions import ConvergenceError, InvalidParameter
 from ..maps import _kernels as K_
-from ._linalg import lu_solve_inplace
 from .lyapunov import (
     EUCLIDEAN_ESCAPE_RADIUS,
     SIMPLEX_ESCAPE_RADIUS,
@@ -167,7 +167,7 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
                 A[i, j] = J[i, j]
             A[i, i] -= 1.0
             d[i] = -g[i]
-        solved = lu_solve_inplace(A, d)
+        solved = lu_solve_inplace(A, d, n * EPS)
         for i in range(n):
             for j in range(n):
                 A[i, j] = J[i, j]
