@@ -759,9 +759,9 @@ def summarize(map, params=None, x0=None, *, n_transient: int = 2000,
         Default: the map's own parameters.
     x0 : array_like, optional
         Initial state (a policy for simplex maps), one for all rows or one per
-        row. Default: ``map.default_state()``; for many maps (the uniform
-        policy of a symmetric preference matrix, the origin of the logistic
-        map) that start is itself a fixed point, so pass a generic one.
+        row. Default: ``map.default_state()``, a generic interior policy for
+        simplex maps; a Euclidean map's default may be a fixed point (the
+        origin of a linear map), so pass a generic start there.
     n_transient : int, default 2000
         Steps discarded before the kept window (>= 0).
     n_keep : int, default 1000
@@ -858,8 +858,9 @@ def classify(map, x0=None, *, n_transient: int = 2000, n_keep: int = 1000,
         The map to iterate (with its own parameters).
     x0 : array_like, optional
         Initial state (a policy for simplex maps). Default:
-        ``map.default_state()``, which for many maps is itself a fixed point;
-        pass a generic start to see the attractor.
+        ``map.default_state()``, a generic interior policy for simplex maps; a
+        Euclidean map's default may be a fixed point, so pass a generic start
+        there to see the attractor.
     n_transient : int, default 2000
         Steps discarded before the kept window (>= 0).
     n_keep : int, default 1000
