@@ -66,12 +66,19 @@ def as_preference_array(P, *, atol: float = PREFERENCE_ATOL) -> np.ndarray:
         raise InvalidPreferenceMatrix(
             f"preference entries must lie in [0, 1], P[{i}, {j}] = {A[i, j]}"
         )
+    diag = np.abs(np.diag(A) - 0.5)
+    if diag.max() > atol / 2:
+        i = int(np.argmax(diag))
+        raise InvalidPreferenceMatrix(
+            f"preference matrix must have P_ii = 1/2 on the diagonal (tolerance "
+            f"{atol / 2:g}); P[{i}, {i}] = {A[i, i]:.12g}"
+        )
     dev = np.abs(A + A.T - 1.0)
     if dev.max() > atol:
         i, j = np.unravel_index(np.argmax(dev), A.shape)
         raise InvalidPreferenceMatrix(
             f"preference matrix must satisfy P_ij + P_ji = 1 (tolerance {atol:g}); "
-            f"P[{i}, {j}] + P[{j}, {i}] = {A[i, j] + A[j, i]!r}"
+            f"P[{i}, {j}] + P[{j}, {i}] = {A[i, j] + A[j, i]:.12g}"
         )
     return A
 
@@ -102,7 +109,7 @@ def check_policy(pi, name: str = "pi", *, K: int | None = None,
     total = v.sum()
     if abs(total - 1.0) > atol:
         raise InvalidPolicy(
-            f"{name} must sum to 1 (tolerance {atol:g}), got sum {total!r} for "
+            f"{name} must sum to 1 (tolerance {atol:g}), got sum {total:.12g} for "
             f"{_short(v)}"
         )
     return v / total

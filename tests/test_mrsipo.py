@@ -197,7 +197,7 @@ def test_bad_parameters_raise_clear_errors(kwargs, exc, match):
     ([[0.5, 0.7], [0.2, 0.5]], r"P_ij \+ P_ji = 1"),
     ([[0.5, 1.2], [-0.2, 0.5]], r"\[0, 1\]"),
     ([[0.5, np.nan], [np.nan, 0.5]], "finite"),
-    ([[0.4, 0.5], [0.5, 0.6]], r"P_ij \+ P_ji = 1"),
+    ([[0.4, 0.5], [0.5, 0.6]], r"P_ii = 1/2 on the diagonal"),
 ])
 def test_bad_preference_matrix_raises(P, match):
     with pytest.raises(InvalidPreferenceMatrix, match=match):

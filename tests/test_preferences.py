@@ -479,7 +479,7 @@ def test_rejects_non_complementary():
 
 
 def test_rejects_bad_diagonal():
-    with pytest.raises(InvalidPreferenceMatrix, match="P_ij \\+ P_ji = 1"):
+    with pytest.raises(InvalidPreferenceMatrix, match=r"P_ii = 1/2 on the diagonal"):
         PreferenceMatrix([[0.6, 0.5], [0.5, 0.5]])
 
 
