@@ -10,7 +10,8 @@ orbits keep circulating around it. The script checks:
   closed form, for random parameters;
 * a regime map over ``alpha x beta lam`` against the critical curve
   ``beta lam = sqrt(3 (1 - alpha^2)) / a`` (cells clearly below it converge,
-  cells clearly above it oscillate);
+  cells clearly above it oscillate), and that with ``lam < 1`` the threshold
+  sits at the same product ``beta lam``;
 * the Neimark-Sacker point located by continuation in ``beta`` against the
   closed form, at several ``alpha``;
 * that an orbit above the threshold keeps winding around the uniform point.
@@ -108,6 +109,16 @@ def main(out_dir, quick: bool = False, seed: int = 0) -> dict:
     checks["every cell above 1.1 x the curve oscillates"] = bool(
         np.all(oscillating[above]))
     rm.to_pandas().to_csv(out / "regime_map.csv")
+
+    # the threshold involves beta and lam only through their product
+    lams = np.array([0.25, 0.5, 0.75])
+    crit_half = float(critical_beta_lam(a, 0.5))
+    rows = np.vstack([m.vary(alpha=0.5, lam=lams, beta=f * crit_half / lams)
+                      for f in (0.9, 1.1)])
+    k = da.summarize(m, rows, n_transient=n_tr, n_keep=n_keep).kind_names()
+    k = k.reshape(2, lams.size)
+    checks["at lam < 1 the threshold sits at the same beta lam"] = bool(
+        np.all(k[0] == "fixed_point") and np.all(k[1] != "fixed_point"))
 
     ax = plotting.plot_regime_map(
         rm, "alpha", "beta",
