@@ -139,6 +139,8 @@ def main(out_dir, quick: bool = False, seed: int = 0) -> dict:
         ax.plot(BOUND_FACTORS, beyond_fp[K], marker="o", label=f"K = {K}")
     ax.axvline(1.0, color="black", ls="--", label="contraction bound")
     ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(BOUND_FACTORS, labels=[f"{f:g}" for f in BOUND_FACTORS])
     ax.set_xlabel(r"$\beta\lambda$ / bound $2(1-\alpha)/\|P - 1/2\|_2$")
     ax.set_ylabel("fraction of orbits at a fixed point")
     ax.set_ylim(-0.05, 1.05)
