@@ -139,10 +139,11 @@ def main(out_dir, quick: bool = False, seed: int = 0) -> dict:
     save_figure(fig, out, "bifurcation_beta")
 
     long = m.orbit(x0, n=6000)[1000:]
+    U = np.log(long[:, :3]) - np.log(long[:, 3:])      # log-ratio chart
     fig, ax = plt.subplots(figsize=(5.0, 4.6), layout="constrained")
-    ax.plot(long[:, 0], long[:, 1], ",", color="black", alpha=0.5)
-    ax.set_xlabel(r"$\pi_0$")
-    ax.set_ylabel(r"$\pi_1$")
+    ax.plot(U[:, 0], U[:, 1], ".", ms=1.0, color="black", alpha=0.5)
+    ax.set_xlabel(r"$\log(\pi_0 / \pi_3)$")
+    ax.set_ylabel(r"$\log(\pi_1 / \pi_3)$")
     ax.set_title(rf"attractor, $\beta$ = {BETA}: $\lambda_1$ = {lam1:.3f} "
                  rf"$\pm$ {se1:.3f}")
     save_figure(fig, out, "attractor")

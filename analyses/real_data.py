@@ -144,6 +144,7 @@ def _run(matrices, n_transient, n_keep):
                       for m in maps])
     s = da.summarize(maps[0], rows, n_transient=n_transient, n_keep=n_keep)
     finals = maps[0].batch_final(n=n_transient + n_keep, params=rows)
+    kinds = s.kind_names()
     records = []
     for i, (source, item, P) in enumerate(matrices):
         s_norm = float(np.linalg.norm(P.matrix - 0.5, 2))
@@ -153,7 +154,7 @@ def _run(matrices, n_transient, n_keep):
                 "source": source, "item": str(item), "matrix": i,
                 "alpha": alpha, "lam": lam, "beta": beta,
                 "modulus_q": alpha + 0.5 * beta * lam * s_norm,
-                "regime": s.kind_names()[r], "oscillation": s.oscillation[r],
+                "regime": kinds[r], "oscillation": s.oscillation[r],
                 "entropy": s.entropy[r], "argmax": int(np.argmax(finals[r])),
             })
     return pd.DataFrame.from_records(records)
