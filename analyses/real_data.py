@@ -22,8 +22,12 @@ Theory checks on the results:
 
 * cyclic matrices: every run inside the contraction bound
   ``alpha + beta lam ||P - 1/2||_2 / 2 < 1`` (Theorem 2) ends at a fixed point
-  (no oscillation), and for ``alpha < 1`` sustained oscillation does occur
-  elsewhere;
+  (no oscillation); for ``alpha < 1`` every multiplier of an interior fixed
+  point has real part ``alpha`` (the model notes' derived fact), the runs that
+  settle do so at a fixed point with every multiplier inside the unit circle.
+  The runs that keep cycling are reported by the stability of their interior
+  fixed points (unstable, slowly attracting, or stable and coexisting with
+  the cycle);
 * strictly transitive matrices: at ``alpha = 1`` every run ends on the
   Condorcet winner (Theorem 3), and for ``alpha < 1`` the mean final entropy
   falls as ``beta`` grows.
@@ -92,23 +96,30 @@ def _vote_fallback(rng, n_draws: int):
     """K = 4 matrices from the shipped Vicuna-80 GPT-4 votes.
 
     One prompt holds two votes per pair, too few for strict transitivity, so
-    each draw pools the votes of 8 random questions (add-one smoothing) and
-    keeps 4 random models.
+    each draw pools the vote counts of 8 random questions (add-one smoothing)
+    and keeps 4 random models.
     """
     votes = dd.vicuna80_gpt4_votes()
     questions = np.unique(votes["question_id"])
+    models = tuple(sorted(set(votes["model_1"]) | set(votes["model_2"])))
+    counts = [dd.count_votes(votes, models=models, questions=[q]) for q in questions]
     for d in range(n_draws):
-        chosen = rng.choice(questions, size=8, replace=False)
-        P = dd.vote_matrix(votes, questions=chosen, smoothing=1.0)
-        idx = np.sort(rng.choice(P.K, size=4, replace=False))
-        yield d, P.restrict(idx)
+        chosen = rng.choice(len(questions), size=8, replace=False)
+        pooled = dd.VoteCounts(
+            models=models,
+            wins=sum(counts[c].wins for c in chosen),
+            ties=sum(counts[c].ties for c in chosen),
+        )
+        idx = np.sort(rng.choice(len(models), size=4, replace=False))
+        yield d, pooled.preference_matrix(smoothing=1.0).restrict(idx)
 
 
-def collect_matrices(data_dir, rng, draws: int, quick: bool):
+def collect_matrices(data_dir, rng, draws: int, quick: bool, limit=None):
     """Cyclic and strictly SST K = 4 matrices, with their source.
 
     Returns ``(cyclic, sst, sources, note)``: lists of ``(source, item, P)``,
-    the counts drawn per source, and a note on which data were used.
+    the counts drawn per source, and a note on which data were used. With
+    ``limit = (n_cyclic, n_sst)`` drawing stops once both counts are reached.
     """
     cyclic, sst, sources = [], [], {}
     tables = _score_tables(Path(data_dir)) if data_dir is not None else {}
@@ -126,6 +137,8 @@ def collect_matrices(data_dir, rng, draws: int, quick: bool):
     for name, stream in streams.items():
         n = 0
         for item, P in stream:
+            if limit is not None and len(cyclic) >= limit[0] and len(sst) >= limit[1]:
+                break
             n += 1
             kind = dd.matrix_kind(P)
             if kind == "cyclic":
@@ -157,7 +170,47 @@ def _run(matrices, n_transient, n_keep):
                 "regime": kinds[r], "oscillation": s.oscillation[r],
                 "entropy": s.entropy[r], "argmax": int(np.argmax(finals[r])),
             })
-    return pd.DataFrame.from_records(records)
+    return pd.DataFrame.from_records(records), finals
+
+
+def _local_stability(matrices, runs: pd.DataFrame, finals, rng):
+    """Multipliers behind every ``alpha < 1`` run of the cyclic matrices.
+
+    A run that settled is checked at its end point; for a run that cycles the
+    interior fixed points are searched from random starts. Returns the largest
+    deviation of a multiplier's real part from ``alpha``, whether every settled
+    run's multipliers lie inside the unit circle, and how the cycling runs
+    split by the largest multiplier modulus ``rho`` of their stablest interior
+    fixed point: ``rho > 1`` (unstable: Neimark-Sacker), ``0.99 <= rho <= 1``
+    (a slow approach the finite run did not resolve), ``rho < 0.99`` (a
+    cycle coexisting with a stable fixed point).
+    """
+    dev, settled_ok = 0.0, True
+    split = {"unstable_fixed_point": 0, "slow_transient": 0,
+             "coexisting_stable_fixed_point": 0, "no_fixed_point_found": 0}
+    for r in np.nonzero(runs.alpha.to_numpy() < 1.0)[0]:
+        row = runs.iloc[r]
+        P = matrices[int(row.matrix)][2]
+        m = da.MRSIPO(P, alpha=row.alpha, beta=row.beta, lam=row.lam)
+        if row.regime == "fixed_point":
+            mu = da.multipliers(m, finals[r])
+            settled_ok &= bool(np.max(np.abs(mu)) < 1.0)
+            dev = max(dev, float(np.max(np.abs(mu.real - row.alpha))))
+        elif row.regime in ("periodic", "quasi_periodic", "chaotic"):
+            fps = da.fixed_points(m, n_starts=8, rng=rng)
+            for fp in fps:
+                dev = max(dev, float(np.max(np.abs(fp.multipliers.real - row.alpha))))
+            if not fps:
+                split["no_fixed_point_found"] += 1
+                continue
+            rho = min(float(np.max(np.abs(fp.multipliers))) for fp in fps)
+            if rho > 1.0:
+                split["unstable_fixed_point"] += 1
+            elif rho >= 0.99:
+                split["slow_transient"] += 1
+            else:
+                split["coexisting_stable_fixed_point"] += 1
+    return dev, settled_ok, split
 
 
 def main(out_dir, quick: bool = False, seed: int = 0, data_dir=None) -> dict:
@@ -166,10 +219,12 @@ def main(out_dir, quick: bool = False, seed: int = 0, data_dir=None) -> dict:
     rng = np.random.default_rng(seed)
     if data_dir is None:
         data_dir = DEFAULT_DATA if DEFAULT_DATA.is_dir() else None
-    draws = 1 if quick else 20
-    cyclic, sst, sources, note = collect_matrices(data_dir, rng, draws, quick)
+    draws = 5 if quick else 20
+    limit = (24, 3) if quick else None
+    cyclic, sst, sources, note = collect_matrices(data_dir, rng, draws, quick,
+                                                  limit)
     if quick:
-        cyclic, sst = cyclic[:8], sst[:3]
+        cyclic, sst = cyclic[:24], sst[:3]
     n_transient, n_keep = (400, 200) if quick else (2000, 1000)
     results: dict = {
         "data": note, "matrices_drawn": sources, "n_cyclic": len(cyclic),
@@ -181,7 +236,7 @@ def main(out_dir, quick: bool = False, seed: int = 0, data_dir=None) -> dict:
         raise RuntimeError(f"too few matrices: {len(cyclic)} cyclic, {len(sst)} SST")
 
     # cyclic matrices: oscillation
-    dc = _run(cyclic, n_transient, n_keep)
+    dc, finals_c = _run(cyclic, n_transient, n_keep)
     dc.to_csv(out / "cyclic_runs.csv", index=False)
     inside = dc[dc.modulus_q < 1.0]
     table_c = dc.groupby(["alpha", "lam", "beta"]).agg(
@@ -196,11 +251,18 @@ def main(out_dir, quick: bool = False, seed: int = 0, data_dir=None) -> dict:
     results["cyclic_fraction_oscillating"] = float(np.mean(dc.oscillation > OSC_TOL))
     checks["cyclic: no oscillation inside the contraction bound"] = bool(
         len(inside) > 0 and np.all(inside.regime == "fixed_point"))
-    checks["cyclic, alpha < 1: sustained oscillation occurs outside the bound"] = bool(
-        np.any((dc.alpha < 1.0) & (dc.oscillation > OSC_TOL)))
+    dev, settled_ok, split = _local_stability(cyclic, dc, finals_c, rng)
+    results["cyclic_runs_cycling_alpha_below_1"] = int(np.sum(
+        (dc.alpha < 1.0) & dc.regime.isin(("periodic", "quasi_periodic", "chaotic"))))
+    results["cycling_runs_by_fixed_point"] = split
+    results["multiplier_real_part_max_deviation_from_alpha"] = dev
+    checks["cyclic, alpha < 1: settled runs have all multipliers inside the circle"] = (
+        settled_ok)
+    checks["cyclic: every interior fixed point has multipliers with real part alpha"] = (
+        dev < 1e-8)
 
     # strictly transitive matrices: final entropy
-    ds = _run(sst, n_transient, n_keep)
+    ds, _ = _run(sst, n_transient, n_keep)
     ds["top"] = [top_response(np.asarray(sst[i][2].matrix)) for i in ds.matrix]
     ds.to_csv(out / "sst_runs.csv", index=False)
     table_s = ds.groupby(["alpha", "lam", "beta"]).agg(
