@@ -159,8 +159,16 @@ def main(out_dir, quick: bool = False, seed: int = 0) -> dict:
     results["cyclic4_ipo_ns_beta"] = ipo4
     results["cyclic4_dpo_ns_beta"] = dpo4
     results["cyclic4_product"] = ipo4 * dpo4
-    checks["both maps oscillate past a Neimark-Sacker point on the 4-cycle"] = bool(
-        np.isfinite(ipo4) and np.isfinite(dpo4))
+    found = bool(np.isfinite(ipo4) and np.isfinite(dpo4))
+    if found:
+        # just past each point (stronger signal) the orbits no longer settle
+        past_ipo = da.classify(da.MRSIPO(P4, alpha=alpha, beta=1.1 * ipo4, lam=1.0),
+                               n_transient=n_tr, n_keep=500).kind
+        past_dpo = da.classify(da.MRSDPO(P4, alpha=alpha, beta=dpo4 / 1.1, lam=1.0),
+                               n_transient=n_tr, n_keep=500).kind
+        results["cyclic4_regimes_past_the_points"] = [past_ipo, past_dpo]
+        found = past_ipo != "fixed_point" and past_dpo != "fixed_point"
+    checks["both maps oscillate past a Neimark-Sacker point on the 4-cycle"] = found
 
     # 5. collapse on strictly transitive P
     scores = np.array([1.2, 0.5, -0.1, -0.9])
