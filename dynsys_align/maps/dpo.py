@@ -20,6 +20,7 @@ validation helpers and the exceptions.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .. import _bradley_terry as bt
 from .._validation import (
@@ -40,26 +41,38 @@ FIT_MAX_ITER = 100
 MU_FLOOR = 1e-300
 
 
+@njit(cache=True)
+def _fit_round(z, p, pi, mu, P, s):
+    # The round at logits z: policy pi, floored sampler mu, preference matrix P
+    # and the Bradley-Terry scores s of the DPO optimum. Returns whether the fit
+    # reached FIT_TOL.
+    K = z.size
+    lam = p[2]
+    o = 3
+    q = o + K * K + K
+    softmax_into(z, pi)
+    for i in range(K):
+        mu[i] = max(lam * pi[i] + (1.0 - lam) * p[q + i], MU_FLOOR)
+    for i in range(K):
+        for j in range(K):
+            P[i, j] = p[o + i * K + j]
+    for i in range(K):
+        s[i] = 0.0
+    _, _, ok = bt.fit_weighted_bt(P, mu, s, FIT_TOL, FIT_MAX_ITER)
+    return ok
+
+
 @compiled_step
 def dpo_step(z, p, out):
     K = z.size
     alpha = p[0]
     beta = p[1]
-    lam = p[2]
-    o = 3
-    lr = o + K * K
-    q = lr + K
+    lr = 3 + K * K
     pi = np.empty(K)
-    softmax_into(z, pi)
     mu = np.empty(K)
-    for i in range(K):
-        mu[i] = max(lam * pi[i] + (1.0 - lam) * p[q + i], MU_FLOOR)
     P = np.empty((K, K))
-    for i in range(K):
-        for j in range(K):
-            P[i, j] = p[o + i * K + j]
-    s = np.zeros(K)
-    _, _, ok = bt.fit_weighted_bt(P, mu, s, FIT_TOL, FIT_MAX_ITER)
+    s = np.empty(K)
+    ok = _fit_round(z, p, pi, mu, P, s)
     if not ok:
         # a non-finite image stops the drivers, which report it
         for i in range(K):
@@ -77,19 +90,11 @@ def dpo_jacobian(z, p, J):
     alpha = p[0]
     beta = p[1]
     lam = p[2]
-    o = 3
-    q = o + K * K + K
     pi = np.empty(K)
-    softmax_into(z, pi)
     mu = np.empty(K)
-    for i in range(K):
-        mu[i] = max(lam * pi[i] + (1.0 - lam) * p[q + i], MU_FLOOR)
     P = np.empty((K, K))
-    for i in range(K):
-        for j in range(K):
-            P[i, j] = p[o + i * K + j]
-    s = np.zeros(K)
-    _, _, ok = bt.fit_weighted_bt(P, mu, s, FIT_TOL, FIT_MAX_ITER)
+    s = np.empty(K)
+    ok = _fit_round(z, p, pi, mu, P, s)
     M = np.empty((K, K))
     if not ok or not bt.bt_sensitivity(P, mu, s, M):
         J[:, :] = np.nan
