@@ -235,12 +235,8 @@ def _orbit_sensitivity(step, jac, has_jac, simplex, u0, p, index, k, orbit, M, w
     # too coarse deep in a cascade, where the orbit changes on parameter
     # scales below the difference step.
     n = u0.size
-    m = n + 1 if simplex else n
-    zin = np.empty(m)
-    zout = np.empty(m)
+    zin, zout, work, Jz = K_.chart_workspace(n, simplex)
     J = np.empty((n, n))
-    work = np.empty(3 * n)
-    Jz = np.empty((m, m))
     tmp = np.empty((n, n))
     fp = np.empty(n)
     fm = np.empty(n)

@@ -126,9 +126,7 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
         ``NEWTON_NON_FINITE``.
     """
     n = u0.size
-    m = n + 1 if simplex else n
-    zin = np.empty(m)
-    zout = np.empty(m)
+    zin, zout, work, Jz = K_.chart_workspace(n, simplex)
     fu = np.empty(n)
     g = np.empty(n)
     gn = np.empty(n)
@@ -136,8 +134,6 @@ def newton_kernel(step, jac, has_jac, simplex, u0, p, tol, max_iter, escape_radi
     d = np.empty(n)
     Jd = np.empty(n)
     J = np.empty((n, n))
-    work = np.empty(3 * n)
-    Jz = np.empty((m, m))
     A = np.empty((n, n))
     u = u0.copy()
 

@@ -137,13 +137,9 @@ def lyapunov_spectrum_kernel(step, jac, has_jac, simplex, u0, p, Q0, n_transient
     """
     n = u0.size
     k = Q0.shape[1]
-    m = n + 1 if simplex else n
     n_blocks = (n_steps + block - 1) // block
     sums = np.full((n_blocks, k), np.nan)
-    zin = np.empty(m)
-    zout = np.empty(m)
-    Jz = np.empty((m, m))
-    work = np.empty(3 * n)
+    zin, zout, work, Jz = K_.chart_workspace(n, simplex)
     J = np.empty((n, n))
     W = np.empty((n, k))
     rdiag = np.empty(k)

@@ -166,12 +166,8 @@ def orbit_monodromy_kernel(step, jac, has_jac, simplex, u0, p, k, orbit, M):
     -1.409024
     """
     n = u0.size
-    m = n + 1 if simplex else n
-    zin = np.empty(m)
-    zout = np.empty(m)
+    zin, zout, work, Jz = K_.chart_workspace(n, simplex)
     J = np.empty((n, n))
-    work = np.empty(3 * n)
-    Jz = np.empty((m, m))
     tmp = np.empty((n, n))
     orbit[:, :] = np.nan
     M[:, :] = 0.0

@@ -361,11 +361,8 @@ def orbit_statistics(step, jac, has_jac, simplex, u0, p, n_transient, n_keep,
     n_tail = tail.shape[0]
     first_tail = total - n_tail + 1
     half = n_transient + n_keep // 2
-    zin = np.empty(m)
-    zout = np.empty(m)
+    zin, zout, work, Jz = K_.chart_workspace(n, simplex)
     J = np.empty((n, n))
-    work = np.empty(3 * n)
-    Jz = np.empty((m, m))
     u = u0.copy()
     v = np.empty(n)
     w = np.empty(n)
