@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from ..exceptions import InvalidParameter
 from .alignment import MRSIPO, alignment_params, unpack_alignment_params
@@ -55,31 +56,39 @@ __all__ = ["FiniteStepIPO"]
 _N_SCALARS = 5
 
 
-@compiled_step
-def finite_ipo_step(z, p, out):
+@njit(cache=True)
+def _round_setup(z, p, pi, mu, target, ref_t):
+    # The round at logits z: policy pi, sampler mu, the targets
+    # beta ((P mu)_k - 1/2) of the log-ratios, and the round's reference logits.
     K = z.size
     alpha = p[0]
     beta = p[1]
     lam = p[2]
-    eta = p[3]
-    n_inner = int(p[4])
     o = _N_SCALARS
     lr = o + K * K
     q = lr + K
-    pi = np.empty(K)
     softmax_into(z, pi)
-    mu = np.empty(K)
     for i in range(K):
         mu[i] = lam * pi[i] + (1.0 - lam) * p[q + i]
-    # target_k = beta ((P mu)_k - 1/2) and the round's reference logits
-    target = np.empty(K)
-    ref_t = np.empty(K)
     for i in range(K):
         acc = 0.0
         for j in range(K):
             acc += p[o + i * K + j] * mu[j]
         target[i] = beta * (acc - 0.5)
         ref_t[i] = alpha * z[i] + (1.0 - alpha) * p[lr + i]
+
+
+@compiled_step
+def finite_ipo_step(z, p, out):
+    K = z.size
+    eta = p[3]
+    n_inner = int(p[4])
+    pi = np.empty(K)
+    mu = np.empty(K)
+    target = np.empty(K)
+    ref_t = np.empty(K)
+    _round_setup(z, p, pi, mu, target, ref_t)
+    for i in range(K):
         out[i] = z[i]
     for _ in range(n_inner):
         mv = 0.0
@@ -104,21 +113,15 @@ def finite_ipo_jacobian(z, p, J):
     eta = p[3]
     n_inner = int(p[4])
     o = _N_SCALARS
-    lr = o + K * K
-    q = lr + K
     pi = np.empty(K)
-    softmax_into(z, pi)
     mu = np.empty(K)
-    for i in range(K):
-        mu[i] = lam * pi[i] + (1.0 - lam) * p[q + i]
+    target = np.empty(K)
+    ref_t = np.empty(K)
+    _round_setup(z, p, pi, mu, target, ref_t)
     P = np.empty((K, K))
     for i in range(K):
         for j in range(K):
             P[i, j] = p[o + i * K + j]
-    target = beta * (P @ mu - 0.5)
-    ref_t = np.empty(K)
-    for i in range(K):
-        ref_t[i] = alpha * z[i] + (1.0 - alpha) * p[lr + i]
     E = np.empty((K, K))
     for i in range(K):
         for j in range(K):
